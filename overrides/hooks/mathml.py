@@ -1,0 +1,83 @@
+"""MkDocs hook: render LaTeX math to MathML at build time.
+
+Browsers draw MathML natively, so no page needs a math script, a web font or a
+request to another host. Markdown pages reach this hook with the math that
+``pymdownx.arithmatex`` (``generic: true``) wrapped as ``\\(...\\)`` and
+``\\[...\\]``; notebook pages (mkdocs-jupyter) keep Jupyter's ``$...$`` and
+``$$...$$`` in their markdown cells and carry a MathJax loader that points at a
+CDN, which this hook removes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from latex2mathml.converter import convert
+from mkdocs.exceptions import PluginError
+
+# arithmatex's generic output: the delimiters stay inside the wrapper element.
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*'
+    r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>",
+    re.DOTALL,
+)
+# Parts of a notebook page where a dollar sign is code or data, not math.
+_VERBATIM = re.compile(
+    r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>|<style\b.*?</style>)",
+    re.DOTALL | re.IGNORECASE,
+)
+_DOLLARS = re.compile(
+    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$",
+    re.DOTALL,
+)
+# nbconvert's MathJax loader and its configuration (see nbconvert's
+# base/mathjax.html.j2), which mkdocs-jupyter puts at the top of each notebook.
+_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->",
+    re.DOTALL,
+)
+
+
+def latex_to_mathml(latex: str, display: bool) -> str:
+    """Return the MathML element for one LaTeX formula (HTML entities decoded)."""
+    source = html.unescape(latex).strip()
+    try:
+        return convert(source, display="block" if display else "inline")
+    except Exception as error:  # latex2mathml raises many exception types
+        raise PluginError(f"cannot render math {source!r}: {error}") from error
+
+
+def render_arithmatex(page_html: str) -> str:
+    """Replace arithmatex's generic math wrappers with MathML."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match["display"] is not None:
+            return latex_to_mathml(match["display"], display=True)
+        return latex_to_mathml(match["inline"], display=False)
+
+    return _ARITHMATEX.sub(replace, page_html)
+
+
+def render_notebook_math(page_html: str) -> str:
+    """Replace ``$``-delimited math outside code, and drop the MathJax loader."""
+    page_html = _MATHJAX.sub("", page_html)
+
+    def replace(match: re.Match[str]) -> str:
+        if match["display"] is not None:
+            return latex_to_mathml(match["display"], display=True)
+        return latex_to_mathml(match["inline"], display=False)
+
+    parts = _VERBATIM.split(page_html)
+    # re.split with one group puts the verbatim pieces at the odd indices.
+    return "".join(
+        part if index % 2 else _DOLLARS.sub(replace, part)
+        for index, part in enumerate(parts)
+    )
+
+
+def on_page_content(html_content: str, page, config, files) -> str:
+    """MkDocs event: turn the page's LaTeX into MathML."""
+    if page.file.src_uri.endswith(".ipynb"):
+        html_content = render_notebook_math(html_content)
+    return render_arithmatex(html_content)

@@ -1,0 +1,1 @@
+"""The implementations that the chapters embed: one module per chapter topic."""

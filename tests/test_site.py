@@ -1,0 +1,154 @@
+"""The built site: a strict build with no warnings, every page in the nav, nothing
+loaded from another host, and every formula rendered."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.config import load_config
+
+from conftest import REPO
+
+DOCS = REPO / "docs"
+
+
+def nav_files(nav) -> list[str]:
+    """The files named anywhere in a (nested) MkDocs nav."""
+    found = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        if isinstance(value, list):
+            found += nav_files(value)
+        elif not re.match(r"^[a-z]+://", value):
+            found.append(value)
+    return found
+
+
+def source_pages() -> set[str]:
+    return {
+        p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*") if p.suffix in {".md", ".ipynb"}
+    }
+
+
+def built_pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def test_build_is_strict_and_silent(built_site):
+    warnings = [line for line in built_site.log.splitlines() if line.startswith("WARNING")]
+    assert warnings == []
+
+
+def test_every_page_is_in_the_nav():
+    config = load_config(str(REPO / "mkdocs.yml"))
+    listed = nav_files(config["nav"])
+    assert len(listed) == len(set(listed)), "a page is listed twice"
+    assert set(listed) == source_pages()
+
+
+def test_every_notebook_is_executed_on_each_build(built_site):
+    # mkdocs-jupyter's cache is keyed on the notebook file alone; a change in
+    # snippets/ would not invalidate it, so the cache must stay off.
+    with open(REPO / "mkdocs.yml", encoding="utf-8") as handle:
+        raw = yaml.load(handle, Loader=yaml.BaseLoader)
+    jupyter = next(p["mkdocs-jupyter"] for p in raw["plugins"] if isinstance(p, dict))
+    assert jupyter["cache"] == "false" and jupyter["execute"] == "true"
+    for notebook in DOCS.rglob("*.ipynb"):
+        assert f"Converting notebook (execute=True): {notebook}" in built_site.log
+
+
+class ResourceCollector(HTMLParser):
+    """Collect every URL a browser would fetch while loading the page."""
+
+    FETCHED = {
+        ("script", "src"),
+        ("img", "src"),
+        ("iframe", "src"),
+        ("source", "src"),
+        ("video", "src"),
+        ("audio", "src"),
+        ("embed", "src"),
+        ("object", "data"),
+        ("input", "src"),
+    }
+    # <link rel=...> values that make a browser fetch or connect.
+    FETCHING_LINKS = {
+        "stylesheet",
+        "icon",
+        "preload",
+        "prefetch",
+        "preconnect",
+        "dns-prefetch",
+        "modulepreload",
+        "manifest",
+    }
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for fetched_tag, attr in self.FETCHED:
+            if tag == fetched_tag and attrs.get(attr):
+                self.urls.append(attrs[attr])
+        if tag == "link" and self.FETCHING_LINKS & set((attrs.get("rel") or "").split()):
+            self.urls.append(attrs.get("href") or "")
+        if attrs.get("srcset"):
+            self.urls += [part.split()[0] for part in attrs["srcset"].split(",")]
+        if attrs.get("style"):
+            self.urls += re.findall(r"url\(\s*['\"]?([^'\")]+)", attrs["style"])
+
+
+def is_remote(url: str) -> bool:
+    return bool(re.match(r"^([a-z][a-z0-9+.-]*:)?//", url.strip(), re.IGNORECASE))
+
+
+def test_the_resource_check_sees_remote_loads():
+    collector = ResourceCollector()
+    collector.feed(
+        '<script src="https://cdn.example/x.js"></script><link rel="stylesheet" '
+        'href="//fonts.example/css"><img src="figure.svg"><a href="https://example.org">a</a>'
+    )
+    assert [u for u in collector.urls if is_remote(u)] == [
+        "https://cdn.example/x.js",
+        "//fonts.example/css",
+    ]
+
+
+def test_no_page_loads_anything_from_another_host(built_site):
+    pages = built_pages(built_site.site)
+    assert len(pages) >= len(source_pages())
+    for page in pages:
+        collector = ResourceCollector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        remote = [url for url in collector.urls if is_remote(url)]
+        assert remote == [], f"{page.relative_to(built_site.site)} loads {remote}"
+    for stylesheet in built_site.site.rglob("*.css"):
+        remote = [u for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", stylesheet.read_text()) if is_remote(u)]
+        assert remote == [], f"{stylesheet.name} loads {remote}"
+
+
+def visible_text(page_html: str) -> str:
+    """The page without code, scripts, styles and MathML: what a reader reads as prose."""
+    return re.sub(
+        r"<(pre|code|script|style|math)\b.*?</\1>", "", page_html, flags=re.DOTALL | re.IGNORECASE
+    )
+
+
+@pytest.mark.parametrize("page", sorted(source_pages()))
+def test_math_is_rendered_to_mathml(built_site, page):
+    source = (DOCS / page).read_text(encoding="utf-8")
+    url = "index.html" if page == "index.md" else f"{Path(page).with_suffix('')}/index.html"
+    built = (built_site.site / url).read_text(encoding="utf-8")
+    prose = visible_text(built)
+    for delimiter in (r"\(", r"\[", "$$", 'class="arithmatex"'):
+        assert delimiter not in prose, f"{page}: unrendered math ({delimiter}) in the page"
+    assert not re.search(r"\$[^$\s][^$]*\$", prose), f"{page}: unrendered $...$ math"
+    prose_source = re.sub(r"^(\s*)(`{3,}|~{3,}).*?^\1\2", "", source, flags=re.DOTALL | re.M)
+    if re.search(r"\$\$|\$[^\s$][^$\n]*\$", prose_source):
+        assert "<math" in built, f"{page} has math in its source but none in the page"
