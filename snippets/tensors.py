@@ -45,7 +45,7 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
         left = (1,) * (ndim - len(result)) + result
         right = (1,) * (ndim - len(shape)) + shape
         merged = []
-        for axis, (a, b) in enumerate(zip(left, right)):
+        for axis, (a, b) in enumerate(zip(left, right, strict=True)):
             # Rule 2: sizes must agree, or one of them must be 1 ...
             if a != b and a != 1 and b != 1:
                 raise ValueError(
@@ -57,6 +57,8 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
             merged.append(b if a == 1 else a)
         result = tuple(merged)
     return result
+
+
 # --8<-- [end:broadcast_shapes]
 
 
@@ -66,15 +68,23 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
     is_torch = isinstance(images, torch.Tensor)
     if not is_torch and not isinstance(images, np.ndarray):
         raise TypeError(f"expected a NumPy array or a torch tensor, got {type(images).__name__}")
-    if not (images.dtype.is_floating_point if is_torch else np.issubdtype(images.dtype, np.floating)):
+    if is_torch:
+        floating = images.dtype.is_floating_point
+    else:
+        floating = np.issubdtype(images.dtype, np.floating)
+    if not floating:
         raise TypeError(
             f"expected floating-point images, got dtype {images.dtype}; "
             "convert first, for example images / 255"
         )
     if images.ndim < 2:
-        raise ValueError(f"expected images with a batch and a channel axis, got shape {tuple(images.shape)}")
+        raise ValueError(
+            f"expected images with a batch and a channel axis, got shape {tuple(images.shape)}"
+        )
     if not -images.ndim <= channel_axis < images.ndim:
-        raise ValueError(f"channel_axis {channel_axis} is out of range for {images.ndim} dimensions")
+        raise ValueError(
+            f"channel_axis {channel_axis} is out of range for {images.ndim} dimensions"
+        )
     channels = images.shape[channel_axis]
     # One size per axis, all 1 except the channel axis: the statistics then
     # broadcast over every axis but the channels.
@@ -96,6 +106,8 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
     if not bool((std_b > 0).all()):
         raise ValueError("every std must be positive")
     return (images - mean_b) / std_b
+
+
 # --8<-- [end:normalize_channels]
 
 
@@ -118,4 +130,6 @@ def to_channels_first(x):
     """Return a view of ``x`` with axes ``(N, *spatial, C)`` moved to ``(N, C, *spatial)``."""
     _check_batched(x, "(N, *spatial, C)")
     return x.movedim(-1, 1) if isinstance(x, torch.Tensor) else np.moveaxis(x, -1, 1)
+
+
 # --8<-- [end:channels]

@@ -63,7 +63,7 @@ def blocks_of(page: Path):
     raw = extract_from_buffer(io.StringIO(source), max_num_lines=10**6)
     expanded = extract_from_buffer(io.StringIO(expand(source)), max_num_lines=10**6)
     assert len(raw) == len(expanded), f"{page}: an include changed the number of code blocks"
-    for raw_block, block in zip(raw, expanded):
+    for raw_block, block in zip(raw, expanded, strict=True):
         if block.syntax in RUNNABLE:
             yield raw_block.lineno, block
 
@@ -115,11 +115,14 @@ def python_fences_that_would_be_skipped(text: str) -> list[tuple[int, str]]:
         match = FENCE.match(line)
         if open_fence is not None:
             # A fence closes with at least as many of the same character.
-            if match and match["fence"][0] == open_fence[0] and len(match["fence"]) >= len(
-                open_fence
-            ):
-                if not match["info"].strip():
-                    open_fence = None
+            closes = (
+                match is not None
+                and match["fence"][0] == open_fence[0]
+                and len(match["fence"]) >= len(open_fence)
+                and not match["info"].strip()
+            )
+            if closes:
+                open_fence = None
             continue
         if match is None:
             continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -64,7 +65,7 @@ def test_every_notebook_is_executed_on_each_build(built_site):
 class ResourceCollector(HTMLParser):
     """Collect every URL a browser would fetch while loading the page."""
 
-    FETCHED = {
+    FETCHED: ClassVar[set[tuple[str, str]]] = {
         ("script", "src"),
         ("img", "src"),
         ("iframe", "src"),
@@ -76,7 +77,7 @@ class ResourceCollector(HTMLParser):
         ("input", "src"),
     }
     # <link rel=...> values that make a browser fetch or connect.
-    FETCHING_LINKS = {
+    FETCHING_LINKS: ClassVar[set[str]] = {
         "stylesheet",
         "icon",
         "preload",
@@ -129,7 +130,8 @@ def test_no_page_loads_anything_from_another_host(built_site):
         remote = [url for url in collector.urls if is_remote(url)]
         assert remote == [], f"{page.relative_to(built_site.site)} loads {remote}"
     for stylesheet in built_site.site.rglob("*.css"):
-        remote = [u for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", stylesheet.read_text()) if is_remote(u)]
+        urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", stylesheet.read_text(encoding="utf-8"))
+        remote = [url for url in urls if is_remote(url)]
         assert remote == [], f"{stylesheet.name} loads {remote}"
 
 

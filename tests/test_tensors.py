@@ -75,7 +75,7 @@ def test_broadcast_shapes_error_names_the_axis_and_sizes():
     ],
 )
 def test_broadcast_shapes_rejects_malformed_shapes(shape, error):
-    with pytest.raises(error, match="expected|non-negative"):
+    with pytest.raises(error, match=r"expected|non-negative"):
         broadcast_shapes((2, 2), shape)
 
 

@@ -71,8 +71,7 @@ def render_notebook_math(page_html: str) -> str:
     parts = _VERBATIM.split(page_html)
     # re.split with one group puts the verbatim pieces at the odd indices.
     return "".join(
-        part if index % 2 else _DOLLARS.sub(replace, part)
-        for index, part in enumerate(parts)
+        part if index % 2 else _DOLLARS.sub(replace, part) for index, part in enumerate(parts)
     )
 
 
