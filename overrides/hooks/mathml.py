@@ -38,14 +38,23 @@ _MATHJAX = re.compile(
     re.DOTALL,
 )
 
+# A token element whose text is a LaTeX command or an alignment ampersand.
+_LEFTOVER = re.compile(r"<m[io]>(\\[A-Za-z]+|&amp;|&)</m[io]>")
+
 
 def latex_to_mathml(latex: str, display: bool) -> str:
     """Return the MathML element for one LaTeX formula (HTML entities decoded)."""
     source = html.unescape(latex).strip()
     try:
-        return convert(source, display="block" if display else "inline")
+        mathml = convert(source, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many exception types
         raise PluginError(f"cannot render math {source!r}: {error}") from error
+    # latex2mathml passes a command it does not know through as text, and an
+    # alignment "&" as a symbol; either would show raw LaTeX to the reader.
+    leftover = _LEFTOVER.search(mathml)
+    if leftover:
+        raise PluginError(f"unsupported LaTeX {leftover[1]!r} in {source!r}")
+    return mathml
 
 
 def render_arithmatex(page_html: str) -> str:

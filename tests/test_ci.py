@@ -1,0 +1,138 @@
+"""The project's own machinery: the README's commands, .ci/run, the GitHub
+workflow, the pinned requirements and a ruff-clean tree."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+WORKFLOW = REPO / ".github" / "workflows" / "docs.yml"
+SHA_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def quick_start_commands() -> list[str]:
+    """The shell commands in the README's Quick start section, before its subsections."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n#", 1)[0]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL)]
+
+
+def test_readme_quick_start_is_two_commands():
+    serve, test = quick_start_commands()
+    for command in (serve, test):
+        assert "\n" not in command
+        assert command.startswith(
+            "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+        )
+    assert serve.endswith("mkdocs serve -a 127.0.0.1:8000")
+    assert test.endswith("python -m pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = quick_start_commands()[1]
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
+    assert commands[-1] == test_command
+
+
+def test_requirements_pin_every_dependency():
+    lines = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert requirements, "requirements.txt lists nothing"
+    for requirement in requirements:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+-]*", requirement), requirement
+    assert "torch==2.13.0" in requirements
+
+
+def test_build_outputs_and_environments_are_ignored():
+    ignored = subprocess.run(
+        [
+            "git",
+            "check-ignore",
+            "site/index.html",
+            ".venv/bin/python",
+            "snippets/__pycache__/x.pyc",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert len(ignored.stdout.split()) == 3, ignored.stdout
+
+
+def load_workflow() -> dict:
+    with open(WORKFLOW, encoding="utf-8") as handle:
+        # BaseLoader keeps "on" a string instead of YAML 1.1's boolean True.
+        return yaml.load(handle, Loader=yaml.BaseLoader)
+
+
+def test_workflow_tests_builds_and_deploys_with_least_permissions():
+    workflow = load_workflow()
+    assert set(workflow["on"]) >= {"pull_request", "push"}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "group" in workflow["concurrency"]
+    jobs = workflow["jobs"]
+    assert "bash .ci/run" in [step.get("run") for step in jobs["test"]["steps"]]
+    build_steps = jobs["build"]["steps"]
+    assert any("mkdocs build --strict" in step.get("run", "") for step in build_steps)
+    assert any("upload-pages-artifact" in step.get("uses", "") for step in build_steps)
+    deploy = jobs["deploy"]
+    assert "push" in deploy["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert any("deploy-pages" in step.get("uses", "") for step in deploy["steps"])
+    for name, job in jobs.items():
+        if name != "deploy":
+            assert "permissions" not in job, f"job {name} widens the permissions"
+
+
+def test_workflow_actions_are_pinned_by_commit():
+    for job in load_workflow()["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert SHA_PINNED.match(step["uses"]), step["uses"]
+
+
+BIN = f"{sys.prefix}/bin"  # where pip installed the requirements' command-line tools
+
+
+def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a command-line tool that requirements.txt installs into this environment."""
+    path = shutil.which(name, path=BIN)
+    if path is None:
+        pytest.fail(f"{name} is missing; it is installed from requirements.txt")
+    return subprocess.run(
+        [path, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"},
+    )
+
+
+def test_workflow_passes_actionlint():
+    # actionlint checks the run: scripts with shellcheck when it finds it on PATH.
+    result = run_tool("actionlint", "-verbose", str(WORKFLOW))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Rule "shellcheck" was disabled' not in result.stderr
+
+
+def test_ci_script_passes_shellcheck():
+    result = run_tool("shellcheck", str(REPO / ".ci" / "run"))
+    assert result.returncode == 0, result.stdout
+
+
+def test_tree_is_ruff_clean():
+    lint = run_tool("ruff", "check", "--no-cache", ".")
+    assert lint.returncode == 0, lint.stdout
+    formatting = run_tool("ruff", "format", "--check", "--no-cache", ".")
+    assert formatting.returncode == 0, formatting.stdout

@@ -1,0 +1,53 @@
+"""overrides/hooks/mathml.py: LaTeX to MathML at build time."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from conftest import REPO
+
+_spec = importlib.util.spec_from_file_location("mathml", REPO / "overrides/hooks/mathml.py")
+mathml = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mathml)
+
+
+def test_arithmatex_inline_and_display_become_mathml():
+    page = (
+        '<p>Let <span class="arithmatex">\\(x &lt; y\\)</span>.</p>\n'
+        '<div class="arithmatex">\\[\n\\sum_i a_i\n\\]</div>'
+    )
+    out = mathml.render_arithmatex(page)
+    assert "arithmatex" not in out
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in out
+    assert 'display="block"' in out
+    assert "&#x0003C;" in out  # the escaped "<" was decoded, then rendered as an operator
+    assert "&#x02211;" in out  # the summation sign
+
+
+def test_notebook_math_outside_code_is_rendered_and_mathjax_removed():
+    page = (
+        "<!-- Load mathjax -->\n<script src='https://cdn.example/mathjax.js'></script>\n"
+        "<!-- End of mathjax configuration -->\n"
+        "<p>Inline $a_i$ and display $$\\frac{1}{n}$$</p>\n"
+        "<pre>cost = $5 and $6</pre><code>$HOME$</code>"
+    )
+    out = mathml.render_notebook_math(page)
+    assert "cdn.example" not in out
+    assert out.count("<math") == 2
+    assert "<pre>cost = $5 and $6</pre><code>$HOME$</code>" in out
+
+
+@pytest.mark.parametrize(
+    ("latex", "message"),
+    [
+        ("\\notacommand x", "unsupported LaTeX"),
+        ("a & b", "unsupported LaTeX"),
+        ("x^", "cannot render math"),
+    ],
+)
+def test_unrenderable_latex_fails_the_build(latex, message):
+    with pytest.raises(PluginError, match=message):
+        mathml.latex_to_mathml(latex, display=False)
