@@ -154,3 +154,34 @@ def test_math_is_rendered_to_mathml(built_site, page):
     prose_source = re.sub(r"^(\s*)(`{3,}|~{3,}).*?^\1\2", "", source, flags=re.DOTALL | re.M)
     if re.search(r"\$\$|\$[^\s$][^$\n]*\$", prose_source):
         assert "<math" in built, f"{page} has math in its source but none in the page"
+
+
+class ImageCollector(HTMLParser):
+    """Collect ``(src, alt)`` of every image in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            attrs = dict(attrs)
+            self.images.append((attrs.get("src") or "", attrs.get("alt")))
+
+
+def test_every_image_exists_and_has_alt_text(built_site):
+    figures = 0
+    for page in built_pages(built_site.site):
+        collector = ImageCollector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        for src, alt in collector.images:
+            where = page.relative_to(built_site.site)
+            assert alt and alt.strip(), f"{where}: image {src[:60]} has no alt text"
+            if src.startswith("data:"):
+                continue
+            target = (page.parent / src).resolve()
+            assert target.is_file(), f"{where}: image {src} is missing"
+            figures += src.endswith(".svg")
+    # Every figure a chapter script draws is shown somewhere.
+    drawn = list((built_site.site / "figures").glob("*.svg"))
+    assert figures >= len(drawn) > 0
