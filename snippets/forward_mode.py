@@ -1,0 +1,171 @@
+"""Forward-mode automatic differentiation with dual numbers on NumPy arrays.
+
+A ``Dual`` carries a value and a tangent, the derivative of that value along
+one chosen input direction. Every operation updates both at once, so one pass
+computes f(x) and the Jacobian-vector product J v. The chapter
+``docs/autodiff.md`` embeds the sections marked ``--8<--`` below. This module
+imports only NumPy, so it can be copied on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "Dual",
+    "cos",
+    "exp",
+    "jacobian_forward",
+    "jvp",
+    "log",
+    "relu",
+    "sin",
+    "sum",
+    "tanh",
+]
+
+
+# --8<-- [start:dual]
+def _as_array(x, what: str) -> np.ndarray:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.ndarray, np.number, list)):
+        raise TypeError(f"unsupported {what} type {type(x).__name__}; expected a number or array")
+    return np.asarray(x, dtype=np.float64)
+
+
+class Dual:
+    """A value and its tangent (derivative along one input direction), arrays of one shape."""
+
+    __array_ufunc__ = None  # make NumPy defer to Dual's operators: array * Dual -> Dual
+
+    def __init__(self, value, tangent=None) -> None:
+        self.value = _as_array(value, "value")
+        if tangent is None:
+            self.tangent = np.zeros_like(self.value)  # a constant: derivative zero
+        else:
+            tangent = _as_array(tangent, "tangent")
+            if tangent.shape != self.value.shape:
+                raise ValueError(
+                    f"value and tangent must have one shape, got {self.value.shape} "
+                    f"and {tangent.shape}"
+                )
+            self.tangent = tangent
+
+    @staticmethod
+    def lift(x) -> Dual:
+        """Return ``x`` if it is a Dual, else a constant Dual holding it."""
+        return x if isinstance(x, Dual) else Dual(_as_array(x, "operand"))
+
+    def __repr__(self) -> str:
+        return f"Dual({self.value!r}, {self.tangent!r})"
+
+    # Each rule is the derivative of the operation, applied to the tangents.
+    def __add__(self, other):
+        other = Dual.lift(other)
+        return Dual(self.value + other.value, self.tangent + other.tangent)
+
+    def __sub__(self, other):
+        other = Dual.lift(other)
+        return Dual(self.value - other.value, self.tangent - other.tangent)
+
+    def __mul__(self, other):  # (a b)' = a' b + a b'
+        other = Dual.lift(other)
+        return Dual(
+            self.value * other.value, self.tangent * other.value + self.value * other.tangent
+        )
+
+    def __truediv__(self, other):  # (a / b)' = (a' b - a b') / b^2
+        other = Dual.lift(other)
+        value = self.value / other.value
+        return Dual(value, (self.tangent - value * other.tangent) / other.value)
+
+    def __pow__(self, exponent):  # (a^p)' = p a^(p-1) a'
+        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+            raise TypeError(f"the exponent must be a number, got {type(exponent).__name__}")
+        return Dual(self.value**exponent, exponent * self.value ** (exponent - 1) * self.tangent)
+
+    def __neg__(self):
+        return Dual(-self.value, -self.tangent)
+
+    def __matmul__(self, other):  # (A B)' = A' B + A B'
+        other = Dual.lift(other)
+        a, b = self.value, other.value
+        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(f"cannot multiply matrices of shapes {a.shape} and {b.shape}")
+        return Dual(a @ b, self.tangent @ b + a @ other.tangent)
+
+    def __radd__(self, other):
+        return Dual.lift(other) + self
+
+    def __rsub__(self, other):
+        return Dual.lift(other) - self
+
+    def __rmul__(self, other):
+        return Dual.lift(other) * self
+
+    def __rtruediv__(self, other):
+        return Dual.lift(other) / self
+
+    def __rmatmul__(self, other):
+        return Dual.lift(other) @ self
+
+
+# --8<-- [end:dual]
+
+
+# --8<-- [start:functions]
+def _elementwise(f: Callable, df: Callable) -> Callable:
+    """Make a function that takes an array or a Dual, from ``f`` and its derivative ``df``."""
+
+    def apply(x):
+        if isinstance(x, Dual):
+            return Dual(f(x.value), df(x.value) * x.tangent)  # the chain rule
+        return f(_as_array(x, "argument"))
+
+    return apply
+
+
+exp = _elementwise(np.exp, np.exp)
+log = _elementwise(np.log, lambda v: 1.0 / v)
+sin = _elementwise(np.sin, np.cos)
+cos = _elementwise(np.cos, lambda v: -np.sin(v))
+tanh = _elementwise(np.tanh, lambda v: 1.0 - np.tanh(v) ** 2)
+relu = _elementwise(lambda v: np.maximum(v, 0.0), lambda v: (v > 0).astype(np.float64))
+
+
+def sum(x, axis=None):  # the name mirrors np.sum on purpose
+    """Sum of an array or a Dual along ``axis``: the tangent is summed the same way."""
+    if isinstance(x, Dual):
+        return Dual(np.sum(x.value, axis=axis), np.sum(x.tangent, axis=axis))
+    return np.sum(_as_array(x, "argument"), axis=axis)
+
+
+# --8<-- [end:functions]
+
+
+# --8<-- [start:transforms]
+def jvp(f: Callable, x, v) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(f(x), J v)``, the value and the derivative of ``f`` at ``x`` along ``v``."""
+    x = _as_array(x, "x")
+    v = _as_array(v, "v")
+    if v.shape != x.shape:
+        raise ValueError(f"expected v of x's shape {x.shape}, got {v.shape}")
+    y = Dual.lift(f(Dual(x, v)))
+    return y.value, y.tangent
+
+
+def jacobian_forward(f: Callable, x) -> np.ndarray:
+    """The Jacobian of ``f`` at ``x``, shape ``f(x).shape + x.shape``: one JVP per input."""
+    x = _as_array(x, "x")
+    if x.size == 0:
+        return np.zeros(np.shape(f(x)) + x.shape)
+    columns = []
+    for k in range(x.size):
+        direction = np.zeros(x.size)
+        direction[k] = 1.0  # the k-th input direction: the JVP is column k
+        columns.append(jvp(f, x, direction.reshape(x.shape))[1])
+    return np.stack(columns, axis=-1).reshape(columns[0].shape + x.shape)
+
+
+# --8<-- [end:transforms]
