@@ -105,8 +105,8 @@ class Tensor:
             # Treat vectors as a row (left) or a column (right), then drop that axis again.
             a2 = a[None, :] if a.ndim == 1 else a
             b2 = b[:, None] if b.ndim == 1 else b
-            g2 = g[..., None, :] if a.ndim == 1 else g
-            g2 = g2[..., None] if b.ndim == 1 else g2
+            g2 = g[..., None] if b.ndim == 1 else g  # the column axis first: g may be 0-d
+            g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
             ga = g2 @ np.swapaxes(b2, -1, -2)
             gb = np.swapaxes(a2, -1, -2) @ g2
             return (ga[..., 0, :] if a.ndim == 1 else ga, gb[..., 0] if b.ndim == 1 else gb)
