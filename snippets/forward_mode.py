@@ -9,6 +9,7 @@ imports only NumPy, so it can be copied on its own.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 import numpy as np
@@ -135,9 +136,15 @@ relu = _elementwise(lambda v: np.maximum(v, 0.0), lambda v: (v > 0).astype(np.fl
 
 
 def sum(x, axis=None):  # the name mirrors np.sum on purpose
-    """Sum of an array or a Dual along ``axis``: the tangent is summed the same way."""
+    """Sum of an array or a Dual along ``axis``: the tangent is summed the same way.
+
+    Any other iterable (a generator, say) goes to Python's built-in ``sum``, so
+    that code which meets this function instead of the built-in keeps working.
+    """
     if isinstance(x, Dual):
         return Dual(np.sum(x.value, axis=axis), np.sum(x.tangent, axis=axis))
+    if axis is None and not isinstance(x, (int, float, list, tuple, np.ndarray, np.number)):
+        return builtins.sum(x)
     return np.sum(_as_array(x, "argument"), axis=axis)
 
 

@@ -83,7 +83,9 @@ def run_python(code: str) -> str:
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        exec(compile(code, "<code block>", "exec"), namespace)
+        # dont_inherit: this module's "from __future__ import annotations" must not
+        # leak into the block, which a reader runs without it.
+        exec(compile(code, "<code block>", "exec", dont_inherit=True), namespace)
     return buffer.getvalue()
 
 

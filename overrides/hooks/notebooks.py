@@ -1,0 +1,195 @@
+"""MkDocs hook: turn every chapter into a Jupyter notebook, and link it from the page.
+
+A chapter is any Markdown page with a ``python`` code block. Its notebook holds
+the prose as Markdown cells and the code blocks, with their ``--8<--``
+includes expanded exactly as the site shows them, as code cells; expected
+outputs are left for the notebook to produce. Each page gets a bar under its
+title with a download link, an "Open in Colab" link and a link to the
+notation page.
+
+Run as a script, it writes the notebooks to a folder (the GitHub workflow
+publishes them to the ``notebooks`` branch, which the Colab links open):
+
+    python overrides/hooks/notebooks.py OUTPUT_FOLDER
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import markdown
+import nbformat
+from mkdocs.structure.files import File
+
+NOTEBOOK_DIR = "notebooks"
+COLAB_BRANCH = "notebooks"
+_FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_CONTAINER = re.compile(
+    r'^(?P<indent> *)(?:===|!!!|\?\?\?\+?) *(?P<kind>[\w-]*) *(?:"(?P<title>[^"]*)")?\s*$'
+)
+_MARKER = re.compile(r"^\s*<!--\s*pytest")
+_ABBREVIATION = re.compile(r"^\*\[.+\]:")
+_LINK = re.compile(r"(!?\[[^\]]*\]\()(?!https?://|#|mailto:)([^)\s]+)(\))")
+
+
+def expander(config) -> Callable[[str], str]:
+    """Return a function that expands ``--8<--`` includes as the site build does."""
+    md = markdown.Markdown(
+        extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"]
+    )
+    snippets = md.preprocessors["snippet"]
+    return lambda text: "\n".join(snippets.run(text.split("\n")))
+
+
+def absolute_link(target: str, site_url: str) -> str:
+    """A link relative to docs/ made absolute on the published site (pages become folders)."""
+    path, _, anchor = target.partition("#")
+    if path.endswith(".md"):
+        path = "" if path == "index.md" else path[: -len(".md")] + "/"
+    return site_url.rstrip("/") + "/" + path + (f"#{anchor}" if anchor else "")
+
+
+def page_to_notebook(text: str, site_url: str, page_url: str) -> nbformat.NotebookNode:
+    """Convert an expanded Markdown page to a notebook: prose cells and code cells."""
+    cells, prose = [], []
+    lines = text.split("\n")
+    container_indent = None  # content of a tab or admonition is indented under its header
+    skip_next_fence = False
+    k = 0
+
+    def flush_prose():
+        body = "\n".join(prose).strip()
+        if body:
+            cells.append(nbformat.v4.new_markdown_cell(body))
+        prose.clear()
+
+    while k < len(lines):
+        line = lines[k]
+        k += 1
+        if _MARKER.match(line):
+            skip_next_fence = "expected-output" in line  # that fence is output, not code
+            continue
+        if _ABBREVIATION.match(line):
+            continue  # glossary tooltips: meaningful on the site only
+        indent = len(line) - len(line.lstrip(" "))
+        if container_indent is not None and line.strip() and indent < container_indent:
+            container_indent = None
+        container = _CONTAINER.match(line)
+        if container:
+            title = container["title"] or container["kind"].capitalize()
+            prose.append(f"**{title}**" if title else "")
+            container_indent = len(container["indent"]) + 4
+            continue
+        strip = container_indent or 0
+        fence = _FENCE.match(line)
+        if fence:
+            block, closing = [], fence["indent"] + fence["fence"]
+            while k < len(lines) and not lines[k].startswith(closing):
+                block.append(lines[k][len(fence["indent"]) :])
+                k += 1
+            k += 1  # the closing fence
+            if skip_next_fence:
+                skip_next_fence = False
+            elif fence["info"].strip() == "python":
+                flush_prose()
+                cells.append(nbformat.v4.new_code_cell("\n".join(block).strip("\n")))
+            else:
+                prose.extend([fence["fence"] + fence["info"], *block, fence["fence"]])
+            continue
+        line = line[min(strip, indent) :]
+        prose.append(_LINK.sub(lambda m: m[1] + absolute_link(m[2], site_url) + m[3], line))
+    flush_prose()
+    intro = (
+        f"*Generated from [{page_url}]({page_url}), a chapter of Linear Algebra for Deep "
+        "Learning. Text CC BY-SA 4.0, code MIT. Run the cells in order; each code cell "
+        "also runs on its own.*"
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(intro), *cells]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def is_chapter(text: str) -> bool:
+    return re.search(r"^ *```python *$", text, re.MULTILINE) is not None
+
+
+def chapter_notebooks(docs_dir: Path, config) -> dict[str, nbformat.NotebookNode]:
+    """Notebook of every chapter under ``docs_dir``, by the chapter's path relative to it."""
+    expand = expander(config)
+    site_url = config["site_url"] or ""
+    notebooks = {}
+    for page in sorted(docs_dir.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        if is_chapter(text):
+            uri = page.relative_to(docs_dir).as_posix()
+            notebooks[uri] = page_to_notebook(expand(text), site_url, absolute_link(uri, site_url))
+    return notebooks
+
+
+def notebook_uri(page_uri: str) -> str:
+    return f"{NOTEBOOK_DIR}/{Path(page_uri).stem}.ipynb"
+
+
+def colab_url(repo_url: str, page_uri: str) -> str:
+    """Colab opens notebooks from GitHub: the published branch of this repository."""
+    owner_repo = urlparse(repo_url).path.strip("/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{COLAB_BRANCH}/{Path(page_uri).stem}.ipynb"
+
+
+_generated: set[str] = set()
+
+
+def on_files(files, config):
+    """MkDocs event: add every chapter's notebook to the site."""
+    _generated.clear()
+    for uri, notebook in chapter_notebooks(Path(config["docs_dir"]), config).items():
+        files.append(File.generated(config, notebook_uri(uri), content=nbformat.writes(notebook)))
+        _generated.add(uri)
+    return files
+
+
+def on_page_markdown(text: str, page, config, files) -> str:
+    """MkDocs event: put the notebook, Colab and notation links under the page title."""
+    uri = page.file.src_uri
+    if uri not in _generated:
+        return text
+    depth = uri.count("/")
+    up = "../" * depth
+    bar = (
+        f"[Download as a notebook]({up}{notebook_uri(uri)}){{ .md-button download }} "
+        f"[Open in Colab]({colab_url(config['repo_url'], uri)}){{ .md-button }} "
+        f"[Notation]({up}notation.md){{ .md-button }}"
+    )
+    title, newline, rest = text.partition("\n")
+    if title.startswith("# "):
+        return f"{title}\n\n{bar}\n{newline}{rest}"
+    return f"{bar}\n\n{text}"
+
+
+def main(argv: list[str]) -> int:
+    from mkdocs.config import load_config
+
+    if len(argv) != 1:
+        print(__doc__)
+        return 2
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    config = load_config(str(Path(__file__).resolve().parents[2] / "mkdocs.yml"))
+    for uri, notebook in chapter_notebooks(Path(config["docs_dir"]), config).items():
+        (out / f"{Path(uri).stem}.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+        print(out / f"{Path(uri).stem}.ipynb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
