@@ -89,8 +89,11 @@ def test_workflow_tests_builds_and_deploys_with_least_permissions():
     assert "push" in deploy["if"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert any("deploy-pages" in step.get("uses", "") for step in deploy["steps"])
+    # Only the notebooks job may write, and only to push the notebooks branch.
+    assert jobs["notebooks"]["permissions"] == {"contents": "write"}
+    assert "push" in jobs["notebooks"]["if"]
     for name, job in jobs.items():
-        if name != "deploy":
+        if name not in ("deploy", "notebooks"):
             assert "permissions" not in job, f"job {name} widens the permissions"
 
 
@@ -136,3 +139,19 @@ def test_tree_is_ruff_clean():
     assert lint.returncode == 0, lint.stdout
     formatting = run_tool("ruff", "format", "--check", "--no-cache", ".")
     assert formatting.returncode == 0, formatting.stdout
+
+
+def test_contributor_files_are_in_place():
+    contributing = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "## Add a chapter in five steps" in contributing
+    assert all(f"{k}. **" in contributing for k in range(1, 6))
+    assert "- [ ]" in (REPO / ".github" / "PULL_REQUEST_TEMPLATE.md").read_text(encoding="utf-8")
+    templates = {p.name for p in (REPO / ".github" / "ISSUE_TEMPLATE").glob("*.yml")}
+    assert {"erratum.yml", "new-topic.yml"} <= templates
+    dependabot = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"pip", "github-actions"}
+    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    ids = {hook["id"] for repo in hooks["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "trailing-whitespace", "end-of-file-fixer"} <= ids
+    licence = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "CC BY-SA 4.0" in licence
