@@ -28,7 +28,7 @@ def test_glossary_table_lists_each_definition_once_alphabetically(tmp_path):
 
 
 def test_built_glossary_and_tooltips(built_site):
-    page = (built_site.site / "glossary" / "index.html").read_text(encoding="utf-8")
+    page = (built_site.site / "glossary.html").read_text(encoding="utf-8")
     assert "<!-- glossary -->" not in page and "Jacobian-vector product" in page
-    chapter = (built_site.site / "autodiff" / "index.html").read_text(encoding="utf-8")
+    chapter = (built_site.site / "autodiff.html").read_text(encoding="utf-8")
     assert re.search(r'<abbr title="Jacobian-vector product[^"]*">JVP</abbr>', chapter)

@@ -71,7 +71,7 @@ def test_page_conversion_details():
     kinds = [c.cell_type for c in nb.cells]
     assert kinds == ["markdown", "markdown", "code", "markdown"]
     assert nb.cells[2].source == "print(1)"
-    assert "https://example.org/book/tensors/#broadcasting" in nb.cells[1].source
+    assert "https://example.org/book/tensors.html#broadcasting" in nb.cells[1].source
     assert "https://example.org/book/figures/a.svg" in nb.cells[1].source
     assert "**NumPy**" in nb.cells[1].source
     assert nb.cells[3].source == "**Solution**\n\nIndented prose."

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element.
 _ARITHMATEX = re.compile(
@@ -84,8 +86,23 @@ def render_notebook_math(page_html: str) -> str:
     )
 
 
-def on_page_content(html_content: str, page, config, files) -> str:
-    """MkDocs event: turn the page's LaTeX into MathML."""
-    if page.file.src_uri.endswith(".ipynb"):
-        html_content = render_notebook_math(html_content)
-    return render_arithmatex(html_content)
+def on_post_page(output: str, page, config) -> str:
+    """MkDocs event: turn the finished page's LaTeX into MathML.
+
+    This runs on the final HTML rather than on each page's content so that the
+    one-page print version, which the print-site plugin assembles from the
+    pages' contents, is rendered too.
+    """
+    if 'class="jupyter-wrapper"' in output:  # a notebook, or the print page holding one
+        output = render_notebook_math(output)
+    return render_arithmatex(output)
+
+
+@event_priority(-100)  # after the print-site plugin has written its page
+def on_post_build(config) -> None:
+    """MkDocs event: render the one-page print version, which print-site writes last."""
+    page = Path(config["site_dir"]) / "print_page.html"
+    if page.is_file():
+        page.write_text(
+            on_post_page(page.read_text(encoding="utf-8"), None, config), encoding="utf-8"
+        )

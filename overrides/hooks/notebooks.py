@@ -46,10 +46,10 @@ def expander(config) -> Callable[[str], str]:
 
 
 def absolute_link(target: str, site_url: str) -> str:
-    """A link relative to docs/ made absolute on the published site (pages become folders)."""
+    """A link relative to docs/ made absolute on the published site (page.md -> page.html)."""
     path, _, anchor = target.partition("#")
     if path.endswith(".md"):
-        path = "" if path == "index.md" else path[: -len(".md")] + "/"
+        path = path[: -len(".md")] + ".html"
     return site_url.rstrip("/") + "/" + path + (f"#{anchor}" if anchor else "")
 
 

@@ -1,0 +1,197 @@
+"""Every page of the built site in a real browser: headless Chromium driven by Playwright.
+
+Chromium comes from the system (Debian's package; .ci/run installs it), never
+from ``playwright install``. Where it is missing the tests skip, except under
+CI=true, where a missing browser is a failure. Full-page screenshots land in
+``test-artifacts/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import REPO
+
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CANDIDATES = [os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+CANDIDATES += ["/usr/bin/google-chrome"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    return next((c for c in CANDIDATES if c and shutil.which(c)), None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing; .ci/run installs it with apt")
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    """The built site on 127.0.0.1, on a free port, for the duration of the module."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(built_site.site)
+    )
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def nav_pages(site: Path) -> list[str]:
+    return sorted(p.name for p in site.glob("*.html") if p.name != "404.html")
+
+
+@pytest.fixture()
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    tab = context.new_page()
+    tab.problems = []  # console errors, failed requests, requests to other hosts
+    host = urlparse(server).netloc
+    tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
+    tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url} {r.failure}"))
+
+    def check_host(request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https") and url.netloc != host:
+            tab.problems.append(f"other host: {request.url}")
+
+    tab.on("request", check_host)
+    yield tab
+    context.close()
+
+
+PROSE_TEXT = """() => {
+    const root = document.querySelector("article") || document.body;
+    const copy = root.cloneNode(true);
+    copy.querySelectorAll("pre, code, math, script, style").forEach(e => e.remove());
+    return copy.innerText;
+}"""
+
+
+def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_site):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = nav_pages(built_site.site)
+    assert "tensors.html" in pages and "lab-strides.html" in pages
+    report = []
+    for name in pages:
+        page.problems.clear()
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        assert page.problems == [], f"{name}: {page.problems}"
+        prose = page.evaluate(PROSE_TEXT)
+        for delimiter in ("\\(", "\\[", "$$"):
+            assert delimiter not in prose, f"{name}: raw math {delimiter!r} on the page"
+        source = (built_site.site / name).read_text(encoding="utf-8")
+        if "<math" in source:
+            assert page.locator("math").count() > 0
+            box = page.locator("math").first.bounding_box()
+            assert box is None or box["height"] > 0  # laid out as math, not hidden
+        images = page.evaluate(
+            """() => [...document.querySelectorAll("article img")].map(i => ({
+                src: i.getAttribute("src"), alt: i.alt,
+                loaded: i.complete && i.naturalWidth > 0}))"""
+        )
+        for image in images:
+            assert image["loaded"], f"{name}: image {image['src']} did not load"
+            assert image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
+        page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"), full_page=True)
+        report.append(name)
+    print(f"\nscreenshots of {len(report)} pages in {SCREENSHOTS}")
+
+
+def test_code_blocks_have_a_working_copy_button(page, server, built_site):
+    for name in nav_pages(built_site.site):
+        if name == "print_page.html":
+            continue  # the one-page version carries the same blocks without the buttons' script
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        blocks = page.locator("div.highlight pre")
+        if blocks.count() == 0:
+            continue
+        first = page.locator("div.highlight").first
+        first.hover()
+        button = first.locator("button.md-code__button[data-md-type='copy']")
+        assert button.count() == 1, f"{name}: no copy button"
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        expected = first.locator("code").inner_text()
+        assert copied.strip() == expected.strip(), f"{name}: the copy button copied something else"
+
+
+def test_palette_toggle_switches_and_persists(page, server):
+    page.goto(f"{server}/tensors.html", wait_until="networkidle")
+    body = page.locator("body")
+    before = body.get_attribute("data-md-color-scheme")
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    after = body.get_attribute("data-md-color-scheme")
+    assert {before, after} == {"default", "slate"}
+    page.goto(f"{server}/einsum.html", wait_until="networkidle")
+    assert body.get_attribute("data-md-color-scheme") == after  # remembered across pages
+    page.reload(wait_until="networkidle")
+    assert body.get_attribute("data-md-color-scheme") == after
+
+
+def search(page, query: str) -> list[str]:
+    """Type ``query`` into the search box and return the result links."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("input.md-search__input")
+    box.click()  # on a wide window the search box sits in the header
+    # The index loads in the background; a query typed before it is ready is
+    # not rerun, so type again until results appear (up to about 20 s).
+    for _ in range(10):
+        box.fill("")
+        page.keyboard.type(query, delay=20)
+        try:
+            page.wait_for_selector(".md-search-result__item", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            continue
+    return page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
+
+
+def test_search_finds_the_chapters(page, server):
+    page.goto(f"{server}/index.html", wait_until="networkidle")
+    assert any("einsum.html" in href for href in search(page, "einsum"))
+    page.goto(f"{server}/index.html", wait_until="networkidle")
+    assert any("tensors.html" in href for href in search(page, "broadcasting"))
+
+
+def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto((built_site.site / "index.html").as_uri(), wait_until="load")
+    tab.locator("article a[href='tensors.html']").first.click()
+    tab.wait_for_load_state("load")
+    assert tab.url.endswith("tensors.html")
+    assert tab.locator("math").count() > 0
+    assert any("tensors.html" in href for href in search(tab, "broadcasting"))
+    context.close()
