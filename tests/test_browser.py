@@ -52,6 +52,11 @@ def browser():
         browser.close()
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # one line per request would drown the output
+        pass
+
+
 @pytest.fixture(scope="module")
 def server(built_site):
     """The built site on 127.0.0.1, on a free port, for the duration of the module."""
