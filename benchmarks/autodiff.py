@@ -12,9 +12,7 @@ the target is at most 1.5).
 from __future__ import annotations
 
 import itertools
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,19 +20,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import compare
+
 from snippets.reverse_mode import Tensor
 
 SIZES = [512, 512, 512, 10]
-
-
-def median_seconds(function, repeats: int = 10) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -75,11 +65,8 @@ def main() -> None:
         return loss.item()
 
     print(f"loss: ours {float(ours()):.6f}, torch {theirs():.6f}")
-    t_ours, t_torch = [], []
-    for _ in range(3):
-        t_ours.append(median_seconds(ours))
-        t_torch.append(median_seconds(theirs))
-    a, b = statistics.median(t_ours), statistics.median(t_torch)
+    times = compare({"ours": ours, "torch": theirs}, repeats=10)
+    a, b = times["ours"], times["torch"]
     print(f"MLP 512-512-512-10, batch 256, float64, {torch.get_num_threads()} threads")
     print(f"ours {a * 1e3:.2f} ms, torch.autograd {b * 1e3:.2f} ms, ours / torch = {a / b:.2f}")
 

@@ -15,9 +15,7 @@ drift in machine load affects them alike.
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,25 +23,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import compare, median_seconds
+
 from snippets.einsum import attention, einsum
-
-
-def median_seconds(function, repeats: int) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def compare(contenders: dict, repeats: int, rounds: int = 3) -> dict[str, float]:
-    results = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, function in contenders.items():
-            results[name].append(median_seconds(function, repeats))
-    return {name: statistics.median(times) for name, times in results.items()}
 
 
 def main() -> None:

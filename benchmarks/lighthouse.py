@@ -155,9 +155,9 @@ def main() -> int:
                 problems.append("size")
             misses += bool(problems)
             verdict = "ok" if not problems else "below floor: " + ", ".join(problems)
+            cells = " ".join(f"{s[k]:5.2f}" if s[k] is not None else "  n/a" for k in FLOORS)
             print(
-                f"{name:28s} {s['performance']:5.2f} {s['accessibility']:5.2f} "
-                f"{s['best-practices']:5.2f} {s['seo']:5.2f} {result['kb']:8.0f} "
+                f"{name:28s} {cells} {result['kb']:8.0f} "
                 f"{result['kb_without_figures']:10.0f}  {verdict}"
             )
             if problems and result["failed_audits"]:

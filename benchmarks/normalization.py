@@ -9,9 +9,7 @@ PyTorch's; the target is at most 2).
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,17 +17,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import compare
+
 from snippets.normalization import BatchNorm2d
-
-
-def median_seconds(function, repeats: int = 10) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -49,11 +39,8 @@ def main() -> None:
         x_torch.grad = None
         theirs(x_torch).backward(dy_torch)
 
-    t_ours, t_torch = [], []
-    for _ in range(3):  # interleaved, so drift in machine load affects both alike
-        t_ours.append(median_seconds(ours_step))
-        t_torch.append(median_seconds(torch_step))
-    a, b = statistics.median(t_ours), statistics.median(t_torch)
+    times = compare({"ours": ours_step, "torch": torch_step}, repeats=10)
+    a, b = times["ours"], times["torch"]
     print(
         f"BatchNorm2d forward+backward, (32, 64, 32, 32) float32, {torch.get_num_threads()} threads"
     )

@@ -10,9 +10,7 @@ streaming_logsumexp allocates over 10^8 values in blocks of 10^6 (target: under
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -21,18 +19,9 @@ import scipy.special
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import compare
+
 from snippets.stability import logsumexp, softmax, streaming_logsumexp
-
-
-def median_seconds(function, repeats: int = 15) -> float:
-    """Median wall time of ``function()`` over ``repeats`` runs, after one warm-up run."""
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def compare_reductions() -> None:
@@ -50,11 +39,8 @@ def compare_reductions() -> None:
     print("(1024, 4096) float32      ours (ms)  SciPy (ms)  ratio")
     for name, (ours, theirs) in cases.items():
         # Interleave the two so that drift in machine load affects both alike.
-        t_ours, t_theirs = [], []
-        for _ in range(3):
-            t_ours.append(median_seconds(ours, 5))
-            t_theirs.append(median_seconds(theirs, 5))
-        a, b = statistics.median(t_ours), statistics.median(t_theirs)
+        times = compare({"ours": ours, "scipy": theirs}, repeats=5)
+        a, b = times["ours"], times["scipy"]
         print(f"{name:24s} {a * 1e3:10.2f} {b * 1e3:11.2f} {a / b:6.2f}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -14,6 +15,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Figures drawn while the tests run must never try to open a window.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def load_hook(name: str):
+    """Import ``overrides/hooks/<name>.py``: MkDocs loads hooks by path, not as a package."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "overrides" / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass(frozen=True)

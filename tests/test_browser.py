@@ -80,10 +80,11 @@ def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     tab = context.new_page()
-    tab.problems = []  # console errors, failed requests, requests to other hosts
+    tab.problems = []  # console errors, failed requests, error responses, other hosts
     host = urlparse(server).netloc
     tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
     tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url} {r.failure}"))
+    tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
 
     def check_host(request):
         url = urlparse(request.url)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
-from conftest import REPO
+from conftest import REPO, load_hook
 
-_spec = importlib.util.spec_from_file_location("glossary", REPO / "overrides/hooks/glossary.py")
-glossary = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(glossary)
+glossary = load_hook("glossary")
 
 ABBREVIATIONS = REPO / "docs" / "includes" / "abbreviations.md"
 

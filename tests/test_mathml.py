@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from mkdocs.exceptions import PluginError
 
-from conftest import REPO
+from conftest import load_hook
 
-_spec = importlib.util.spec_from_file_location("mathml", REPO / "overrides/hooks/mathml.py")
-mathml = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mathml)
+mathml = load_hook("mathml")
 
 
 def test_arithmatex_inline_and_display_become_mathml():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import nbformat
@@ -10,11 +9,9 @@ import pytest
 from mkdocs.config import load_config
 from nbclient import NotebookClient
 
-from conftest import REPO
+from conftest import REPO, load_hook
 
-_spec = importlib.util.spec_from_file_location("notebooks", REPO / "overrides/hooks/notebooks.py")
-notebooks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(notebooks)
+notebooks = load_hook("notebooks")
 
 CONFIG = load_config(str(REPO / "mkdocs.yml"))
 CHAPTERS = notebooks.chapter_notebooks(REPO / "docs", CONFIG)

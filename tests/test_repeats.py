@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_hook
 
-from conftest import REPO
-
-_spec = importlib.util.spec_from_file_location("repeats", REPO / "overrides/hooks/repeats.py")
-repeats = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(repeats)
+repeats = load_hook("repeats")
 
 PAGE = """# Page
 

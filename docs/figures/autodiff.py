@@ -3,15 +3,13 @@
 The Jacobian-cost figure times real runs on the machine that builds the site.
 """
 
-import statistics
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 import snippets.forward_mode as fm
 import snippets.reverse_mode as rm
+from benchmarks.timing import median_seconds
 
 HIDDEN = 32
 
@@ -97,16 +95,6 @@ def _problem(n: int, m: int):
     return runs
 
 
-def _seconds(function, repeats: int = 5) -> float:
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def plot_jacobian_cost():
     sizes = [4, 16, 64, 256]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), facecolor="white")
@@ -121,7 +109,7 @@ def plot_jacobian_cost():
         for size in sizes:
             n, m = (size, 1) if vary == "n" else (16, size)
             for name, run in _problem(n, m).items():
-                times[name].append(_seconds(run))
+                times[name].append(median_seconds(run, repeats=5))
         for name, style in styles.items():
             ax.loglog(sizes, times[name], style, label=name)
         ax.set_xlabel(f"{vary}, the number of {'inputs' if vary == 'n' else 'outputs'}")
