@@ -38,7 +38,6 @@ def compare_reductions() -> None:
     }
     print("(1024, 4096) float32      ours (ms)  SciPy (ms)  ratio")
     for name, (ours, theirs) in cases.items():
-        # Interleave the two so that drift in machine load affects both alike.
         times = compare({"ours": ours, "scipy": theirs}, repeats=5)
         a, b = times["ours"], times["scipy"]
         print(f"{name:24s} {a * 1e3:10.2f} {b * 1e3:11.2f} {a / b:6.2f}")

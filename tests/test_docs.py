@@ -178,6 +178,6 @@ def test_a_missing_include_is_an_error():
         expand('```python\n--8<-- "snippets/no_such_module.py"\n```\n')
 
 
-def test_every_page_has_runnable_code_or_none_at_all():
+def test_the_collector_finds_the_chapters_blocks():
     # A guard against the collector silently finding nothing.
     assert len(collect()) >= 10

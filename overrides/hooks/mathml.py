@@ -59,30 +59,28 @@ def latex_to_mathml(latex: str, display: bool) -> str:
     return mathml
 
 
+def _match_to_mathml(match: re.Match[str]) -> str:
+    """MathML for a match of either pattern: a ``display`` or an ``inline`` group."""
+    if match["display"] is not None:
+        return latex_to_mathml(match["display"], display=True)
+    return latex_to_mathml(match["inline"], display=False)
+
+
 def render_arithmatex(page_html: str) -> str:
     """Replace arithmatex's generic math wrappers with MathML."""
 
-    def replace(match: re.Match[str]) -> str:
-        if match["display"] is not None:
-            return latex_to_mathml(match["display"], display=True)
-        return latex_to_mathml(match["inline"], display=False)
-
-    return _ARITHMATEX.sub(replace, page_html)
+    return _ARITHMATEX.sub(_match_to_mathml, page_html)
 
 
 def render_notebook_math(page_html: str) -> str:
     """Replace ``$``-delimited math outside code, and drop the MathJax loader."""
     page_html = _MATHJAX.sub("", page_html)
 
-    def replace(match: re.Match[str]) -> str:
-        if match["display"] is not None:
-            return latex_to_mathml(match["display"], display=True)
-        return latex_to_mathml(match["inline"], display=False)
-
     parts = _VERBATIM.split(page_html)
     # re.split with one group puts the verbatim pieces at the odd indices.
     return "".join(
-        part if index % 2 else _DOLLARS.sub(replace, part) for index, part in enumerate(parts)
+        part if index % 2 else _DOLLARS.sub(_match_to_mathml, part)
+        for index, part in enumerate(parts)
     )
 
 
