@@ -129,6 +129,9 @@ def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_si
         for image in images:
             assert image["loaded"], f"{name}: image {image['src']} did not load"
             assert image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
+        # A reader sees each code block drawn as it scrolls into view; a full-page
+        # screenshot scrolls nothing, so draw them all first.
+        page.add_style_tag(content="pre > code { content-visibility: visible !important; }")
         page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"), full_page=True)
         report.append(name)
     print(f"\nscreenshots of {len(report)} pages in {SCREENSHOTS}")
@@ -150,6 +153,39 @@ def test_code_blocks_have_a_working_copy_button(page, server, built_site):
         copied = page.evaluate("navigator.clipboard.readText()")
         expected = first.locator("code").inner_text()
         assert copied.strip() == expected.strip(), f"{name}: the copy button copied something else"
+        # Blocks get their button as they come into view (the theme's content.lazy).
+        last = page.locator("article > div.highlight").last  # not one folded away
+        last.scroll_into_view_if_needed()
+        last.hover()
+        from playwright.sync_api import expect
+
+        expect(last.locator("button.md-code__button[data-md-type='copy']")).to_have_count(1)
+
+
+OFF_SCREEN_CODE = """() => {
+    const blocks = [...document.querySelectorAll("pre > code")];
+    const reserved = blocks.map(c => c.getBoundingClientRect().height);
+    const skipped = blocks.filter(c => !c.checkVisibility({contentVisibilityAuto: true})).length;
+    blocks.forEach(c => c.style.contentVisibility = "visible");
+    const drawn = blocks.map(c => c.getBoundingClientRect().height);
+    return {skipped, errors: reserved.map((h, i) => Math.abs(h - drawn[i]))};
+}"""
+
+
+@pytest.mark.parametrize("width", [412, 1280])
+def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_site, width):
+    """extra.css lets the browser skip code blocks out of view, and reserves the
+    height of their line count: the page must not jump when they are drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    tab = context.new_page()
+    skipped = 0
+    for name in nav_pages(built_site.site):
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        found = tab.evaluate(OFF_SCREEN_CODE)
+        skipped += found["skipped"]
+        assert max(found["errors"], default=0) <= 4, f"{name}: reserved heights off by {found['errors']}"
+    context.close()
+    assert skipped > 50  # the long chapters have many blocks below the fold
 
 
 def test_palette_toggle_switches_and_persists(page, server):
