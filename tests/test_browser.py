@@ -183,7 +183,8 @@ def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_
         tab.goto(f"{server}/{name}", wait_until="networkidle")
         found = tab.evaluate(OFF_SCREEN_CODE)
         skipped += found["skipped"]
-        assert max(found["errors"], default=0) <= 4, f"{name}: reserved heights off by {found['errors']}"
+        errors = found["errors"]
+        assert max(errors, default=0) <= 4, f"{name}: reserved heights off by {errors}"
     context.close()
     assert skipped > 50  # the long chapters have many blocks below the fold
 

@@ -23,19 +23,6 @@ def test_arithmatex_inline_and_display_become_mathml():
     assert "&#x02211;" in out  # the summation sign
 
 
-def test_notebook_math_outside_code_is_rendered_and_mathjax_removed():
-    page = (
-        "<!-- Load mathjax -->\n<script src='https://cdn.example/mathjax.js'></script>\n"
-        "<!-- End of mathjax configuration -->\n"
-        "<p>Inline $a_i$ and display $$\\frac{1}{n}$$</p>\n"
-        "<pre>cost = $5 and $6</pre><code>$HOME$</code>"
-    )
-    out = mathml.render_notebook_math(page)
-    assert "cdn.example" not in out
-    assert out.count("<math") == 2
-    assert "<pre>cost = $5 and $6</pre><code>$HOME$</code>" in out
-
-
 @pytest.mark.parametrize(
     ("latex", "message"),
     [

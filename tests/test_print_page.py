@@ -1,4 +1,4 @@
-"""overrides/hooks/print_page.py: the print page uses the site's relative base."""
+"""overrides/hooks/print_page.py: the print page's relative base, its assets on no other page."""
 
 from __future__ import annotations
 
@@ -23,3 +23,28 @@ def test_built_print_page_has_every_chapter_and_a_relative_base(built_site):
     ]:
         assert title in page
     assert "<math" in page and 'class="arithmatex"' not in page
+
+
+def test_print_assets_are_dropped_and_nothing_else():
+    html = (
+        '<link rel="stylesheet" href="assets/stylesheets/extra.css">\n'
+        '      <link rel="stylesheet" href="css/print-site.css">\n'
+        '      <link rel="stylesheet" href="../css/print-site-material.css">\n'
+        '<script src="assets/javascripts/bundle.js"></script>\n'
+        '        <script src="js/print-site.js"></script>\n'
+        '<link rel="stylesheet" href="/book/css/print-site.css">\n'
+    )
+    assert print_page.drop_print_assets(html) == (
+        '<link rel="stylesheet" href="assets/stylesheets/extra.css">\n'
+        '<script src="assets/javascripts/bundle.js"></script>\n'
+    )
+
+
+def test_only_the_print_page_loads_the_print_assets(built_site):
+    pages = {p.name: p.read_text(encoding="utf-8") for p in built_site.site.glob("*.html")}
+    assert len(pages) > 10
+    for name, html in pages.items():
+        if name == "print_page.html":
+            assert "css/print-site.css" in html and "js/print-site.js" in html
+        else:
+            assert "print-site" not in html.replace("print_page.html", ""), name

@@ -1,11 +1,9 @@
 """MkDocs hook: render LaTeX math to MathML at build time.
 
 Browsers draw MathML natively, so no page needs a math script, a web font or a
-request to another host. Markdown pages reach this hook with the math that
+request to another host. Pages reach this hook with the math that
 ``pymdownx.arithmatex`` (``generic: true``) wrapped as ``\\(...\\)`` and
-``\\[...\\]``; notebook pages (mkdocs-jupyter) keep Jupyter's ``$...$`` and
-``$$...$$`` in their markdown cells and carry a MathJax loader that points at a
-CDN, which this hook removes.
+``\\[...\\]``; notebook_html.py gives notebook pages the same wrappers.
 """
 
 from __future__ import annotations
@@ -24,22 +22,6 @@ _ARITHMATEX = re.compile(
     r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>",
     re.DOTALL,
 )
-# Parts of a notebook page where a dollar sign is code or data, not math.
-_VERBATIM = re.compile(
-    r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>|<style\b.*?</style>)",
-    re.DOTALL | re.IGNORECASE,
-)
-_DOLLARS = re.compile(
-    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$",
-    re.DOTALL,
-)
-# nbconvert's MathJax loader and its configuration (see nbconvert's
-# base/mathjax.html.j2), which mkdocs-jupyter puts at the top of each notebook.
-_MATHJAX = re.compile(
-    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->",
-    re.DOTALL,
-)
-
 # A token element whose text is a LaTeX command or an alignment ampersand.
 _LEFTOVER = re.compile(r"<m[io]>(\\[A-Za-z]+|&amp;|&)</m[io]>")
 
@@ -72,18 +54,6 @@ def render_arithmatex(page_html: str) -> str:
     return _ARITHMATEX.sub(_match_to_mathml, page_html)
 
 
-def render_notebook_math(page_html: str) -> str:
-    """Replace ``$``-delimited math outside code, and drop the MathJax loader."""
-    page_html = _MATHJAX.sub("", page_html)
-
-    parts = _VERBATIM.split(page_html)
-    # re.split with one group puts the verbatim pieces at the odd indices.
-    return "".join(
-        part if index % 2 else _DOLLARS.sub(_match_to_mathml, part)
-        for index, part in enumerate(parts)
-    )
-
-
 def on_post_page(output: str, page, config) -> str:
     """MkDocs event: turn the finished page's LaTeX into MathML.
 
@@ -91,8 +61,6 @@ def on_post_page(output: str, page, config) -> str:
     one-page print version, which the print-site plugin assembles from the
     pages' contents, is rendered too.
     """
-    if 'class="jupyter-wrapper"' in output:  # a notebook, or the print page holding one
-        output = render_notebook_math(output)
     return render_arithmatex(output)
 
 

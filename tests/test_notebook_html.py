@@ -1,0 +1,96 @@
+"""overrides/hooks/notebook_html.py: notebook pages in the theme's own markup."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import load_hook
+
+notebook_html = load_hook("notebook_html")
+
+# The shape of mkdocs-jupyter's output (nbconvert's lab template), cut down:
+# a Markdown cell, a code cell with a text and an image output, the styles and
+# scripts around them.
+PAGE = """<script>clipboard element</script>
+<!-- Load mathjax -->
+<script src="https://cdn.example/mathjax.js"></script>
+<!-- End of mathjax configuration -->
+<div class="jupyter-wrapper">
+<div class="jp-Notebook">
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell" id="cell-id=aa">
+<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput">
+<h2 id="t">Title<a class="anchor-link" href="#t">¶</a></h2>
+<p>See <a href="tensors.md#views">views</a>: $a_i$ and $$\\frac{1}{n}$$,
+not <code>$HOME$</code>.</p>
+</div>
+</div>
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell">
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell" id="cell-id=bb">
+<div class="jp-InputPrompt jp-InputArea-prompt">In [1]:</div>
+<div class="zeroclipboard-container"><clipboard-copy for="cell-1"></clipboard-copy></div>
+<div class="highlight-ipynb hl-python">
+<pre><span></span><span class="nb">print</span>(x <span class="o">&lt;</span> 1)
+plt.show()
+</pre></div>
+<div class="clipboard-copy-txt" id="cell-1">print(x &lt; 1)</div>
+<div class="jp-OutputArea jp-Cell-outputArea">
+<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain"><pre>a &lt; b
+</pre></div>
+<div class="jp-RenderedImage jp-OutputArea-output">
+<img alt="No description has been provided for this image" class=""
+ src="data:image/png;base64,AAAA"/></div>
+</div>
+</div>
+</div>
+</div> <!-- jp-Notebook -->
+</div> <!-- jupyter-wrapper -->
+<style>.jupyter-wrapper { color: red }</style>
+"""
+
+
+def test_cells_become_the_themes_blocks():
+    out = notebook_html.rewrite_page(PAGE, {"bb": "A line plot"}, "test")
+    assert not re.search(r"jp-|<style|<script|clipboard|cdn\.example", out)
+    assert '<a class="headerlink" href="#t" title="Permanent link">¶</a>' in out
+    assert '<a href="tensors.html#views">views</a>' in out
+    # The math is wrapped as arithmatex wraps it, code is left alone.
+    assert '<span class="arithmatex">\\(a_i\\)</span>' in out
+    assert '<div class="arithmatex">\\[\\frac{1}{n}\\]</div>' in out
+    assert "<code>$HOME$</code>" in out
+    # The code cell and its text output are highlighted blocks; the image has its alt.
+    assert (
+        '<div class="highlight"><pre><span></span><code><span class="nb">print</span>'
+        '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
+    ) in out
+    assert '<div class="highlight"><pre><span></span><code>a &lt; b\n</code></pre></div>' in out
+    assert '<p><img alt="A line plot" src="data:image/png;base64,AAAA"/></p>' in out
+
+
+def test_an_image_without_alt_text_stops_the_build():
+    with pytest.raises(ValueError, match="needs an 'alt' in the cell's metadata"):
+        notebook_html.rewrite_page(PAGE, {}, "test")
+
+
+def test_an_unknown_output_stops_the_build():
+    page = PAGE.replace("jp-RenderedText", "jp-RenderedJavaScript")
+    with pytest.raises(ValueError, match="no rendering for an output of class"):
+        notebook_html.rewrite_page(page, {"bb": "A line plot"}, "test")
+
+
+def test_a_page_without_a_notebook_is_an_error():
+    with pytest.raises(ValueError, match="no notebook"):
+        notebook_html.rewrite_page("<p>text</p>", {}, "test")
+
+
+def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
+    page = (built_site.site / "lab-strides.html").read_text(encoding="utf-8")
+    article = page[page.index("<article") : page.index("</article>")]
+    assert len(page) < 200_000  # mkdocs-jupyter's own page weighed 740 KB
+    assert not re.search(r"jp-|<style|<script|\$\$", article)
+    assert article.count('<div class="highlight"><pre><span></span><code style="--lines: ') >= 4
+    assert article.count("<math") >= 3 and "arithmatex" not in article
+    assert notebook_html.PLACEHOLDER_ALT not in page
+    for target in re.findall(r'href="([a-z-]+\.html)', article):
+        assert (built_site.site / target).is_file(), target
