@@ -121,6 +121,15 @@ def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_si
             assert page.locator("math").count() > 0
             box = page.locator("math").first.bounding_box()
             assert box is None or box["height"] > 0  # laid out as math, not hidden
+        # A reader sees each code block, figure (loading="lazy") and chapter of
+        # the print page drawn as it comes into view. Show them all, as
+        # scrolling to the end would, before looking at the images.
+        page.add_style_tag(
+            content="pre > code, section.print-page { content-visibility: visible !important; }"
+        )
+        page.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
+        all_complete = "() => [...document.querySelectorAll('article img')].every(i => i.complete)"
+        page.wait_for_function(all_complete, timeout=10_000)
         images = page.evaluate(
             """() => [...document.querySelectorAll("article img")].map(i => ({
                 src: i.getAttribute("src"), alt: i.alt,
@@ -129,9 +138,7 @@ def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_si
         for image in images:
             assert image["loaded"], f"{name}: image {image['src']} did not load"
             assert image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
-        # A reader sees each code block drawn as it scrolls into view; a full-page
-        # screenshot scrolls nothing, so draw them all first.
-        page.add_style_tag(content="pre > code { content-visibility: visible !important; }")
+        assert page.problems == [], f"{name}: {page.problems}"
         page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"), full_page=True)
         report.append(name)
     print(f"\nscreenshots of {len(report)} pages in {SCREENSHOTS}")
@@ -187,6 +194,18 @@ def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_
         assert max(errors, default=0) <= 4, f"{name}: reserved heights off by {errors}"
     context.close()
     assert skipped > 50  # the long chapters have many blocks below the fold
+
+
+def test_a_figure_below_the_fold_loads_when_scrolled_to(page, server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/autodiff.html", wait_until="networkidle")
+    figure = page.locator("article img[src$='autodiff-jacobian-cost.svg']")
+    assert figure.get_attribute("loading") == "lazy"
+    assert figure.evaluate("i => i.complete") is False  # not fetched while far below
+    figure.scroll_into_view_if_needed()
+    expect(figure).to_have_js_property("complete", True)
+    assert figure.evaluate("i => i.naturalWidth") > 0
 
 
 def test_palette_toggle_switches_and_persists(page, server):

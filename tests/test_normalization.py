@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from snippets.normalization import BatchNorm1d, BatchNorm2d, LayerNorm, RMSNorm
@@ -115,6 +115,12 @@ def test_per_sample_norms_match_torch(layer_cls, normalized, batch, dtype, seed)
     theirs = torch_twin(ours, dtype)
     shape = (*batch, *normalized)
     x = (rng.normal(size=shape) * 2 + 0.5).astype(dtype)
+    # A sample whose values nearly coincide has a variance near eps, where the
+    # output d / sqrt(d**2 + eps) turns rounding in d into visible error; two
+    # float32 implementations then differ by 1e-4 (hypothesis found two values
+    # 0.01 apart). That case is ill-conditioned, not a wrong formula.
+    axes = tuple(range(len(batch), len(shape)))
+    assume(np.all(x.astype(np.float64).var(axis=axes) > 1e-3))
     compare_step(ours, theirs, x, rng.normal(size=shape).astype(dtype), TOL[dtype])
 
 

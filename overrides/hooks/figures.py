@@ -5,12 +5,15 @@ return a matplotlib ``Figure``. This hook calls every one of them and adds the
 result to the site as ``figures/<chapter>-<name>.svg`` (underscores become
 hyphens), so a page shows it with ``![alt text](figures/<chapter>-<name>.svg)``.
 No image is committed: a figure always shows what the current code computes.
+The images load lazily (``loading="lazy"``): a figure further down the page
+then does not compete with the page's text and styles for the first paint.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")  # draw to files only, never to a window
 
 import matplotlib.pyplot as plt
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 
@@ -60,3 +64,17 @@ def on_files(files, config):
     for uri, svg in draw_all(root).items():
         files.append(File.generated(config, uri, content=svg))
     return files
+
+
+_FIGURE_IMAGE = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\bsrc="(?:\.\./)*figures/)')
+
+
+def lazy_figures(html: str) -> str:
+    """Add ``loading="lazy"`` to every ``<img>`` of a drawn figure that has none."""
+    return _FIGURE_IMAGE.sub('<img loading="lazy" ', html)
+
+
+@event_priority(50)  # before the print-site plugin keeps each page for the one-page version
+def on_page_content(html: str, page, config, files) -> str:
+    """MkDocs event: let the page's figures load lazily."""
+    return lazy_figures(html)
