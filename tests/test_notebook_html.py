@@ -65,7 +65,8 @@ def test_cells_become_the_themes_blocks():
         '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
     ) in out
     assert '<div class="highlight"><pre><span></span><code>a &lt; b\n</code></pre></div>' in out
-    assert '<p><img alt="A line plot" src="data:image/png;base64,AAAA"/></p>' in out
+    assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
+    assert notebook_html._images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
 
 
 def test_an_image_without_alt_text_stops_the_build():
@@ -91,6 +92,8 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert not re.search(r"jp-|<style|<script|\$\$", article)
     assert article.count('<div class="highlight"><pre><span></span><code style="--lines: ') >= 4
     assert article.count("<math") >= 3 and "arithmatex" not in article
-    assert notebook_html.PLACEHOLDER_ALT not in page
+    assert notebook_html.PLACEHOLDER_ALT not in page and "base64," not in page
+    images = re.findall(r'<img loading="lazy" alt="[^"]+" src="(figures/lab-strides-[^"]+)"', page)
+    assert images and all((built_site.site / src).stat().st_size > 10_000 for src in images)
     for target in re.findall(r'href="([a-z-]+\.html)', article):
         assert (built_site.site / target).is_file(), target

@@ -10,7 +10,9 @@ notebook's HTML into the theme's own markup:
   theme's colours, copy button and dark mode, and the line count of
   ``lean_code.py``;
 * a text output becomes a plain block, as the chapters show expected output;
-  an image output keeps its image, with the alt text written in the cell's
+  an image output becomes a file next to the book's figures
+  (``figures/<notebook>-<cell id>-<n>.png``, loaded lazily like them) instead
+  of base64 text inside the page, with the alt text written in the cell's
   metadata (``"alt"``) instead of nbconvert's placeholder;
 * a Markdown cell becomes its rendered HTML, its heading links the theme's,
   its ``$...$`` and ``$$...$$`` math wrapped as arithmatex wraps it on the
@@ -25,8 +27,10 @@ show it unstyled.
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import re
+from pathlib import Path
 
 import nbformat
 from bs4 import BeautifulSoup, Tag
@@ -40,7 +44,11 @@ _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuratio
 _VERBATIM = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>)", re.S | re.I)
 _DOLLARS = re.compile(r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$", re.S)
 _MARKDOWN_LINK = re.compile(r'href="(?![a-z]+:|/|#)([^"#]+)\.md(#[^"]*)?"')
+_DATA_URI = re.compile(r"data:image/(png|jpeg);base64,(.*)", re.S)
 PLACEHOLDER_ALT = "No description has been provided for this image"
+
+# Images taken out of the notebook pages, by site path; written after the build.
+_images: dict[str, bytes] = {}
 
 
 def code_block(inner_html: str) -> str:
@@ -61,7 +69,7 @@ def wrap_math(cell_html: str) -> str:
     return "".join(part if i % 2 else _DOLLARS.sub(wrap, part) for i, part in enumerate(parts))
 
 
-def _output_html(output: Tag, alt: str | None, where: str) -> str:
+def _output_html(output: Tag, alt: str | None, where: str, image_stem: str) -> str:
     classes = output.get("class", [])
     if "jp-RenderedText" in classes:
         pre = output.find("pre")
@@ -73,16 +81,25 @@ def _output_html(output: Tag, alt: str | None, where: str) -> str:
         elif image.get("alt", PLACEHOLDER_ALT) == PLACEHOLDER_ALT:
             raise ValueError(f"{where}: an image output needs an 'alt' in the cell's metadata")
         del image["class"]
+        data = _DATA_URI.fullmatch(image.get("src", ""))
+        if data:
+            kind, payload = data.groups()
+            uri = f"{image_stem}.{'jpg' if kind == 'jpeg' else kind}"
+            _images[re.sub(r"^(\.\./)*", "", uri)] = base64.b64decode(payload)
+            image["src"] = uri
         return f"<p>{image}</p>"
     if {"jp-RenderedHTMLCommon", "jp-RenderedHTML"} & set(classes):
         return output.decode_contents()
     raise ValueError(f"{where}: no rendering for an output of class {' '.join(classes)!r}")
 
 
-def restyle(notebook_html: str, alts: dict[str, str], where: str = "notebook") -> str:
+def restyle(
+    notebook_html: str, alts: dict[str, str], where: str = "notebook", figures: str = "figures/nb"
+) -> str:
     """Rewrite the ``div.jupyter-wrapper`` of mkdocs-jupyter as the theme's markup.
 
-    ``alts`` maps cell ids to the alt text of the cell's image output.
+    ``alts`` maps cell ids to the alt text of the cell's image output; image
+    outputs become files named ``<figures>-<cell id>-<n>`` (see ``_images``).
     """
     soup = BeautifulSoup(notebook_html, "html.parser")
     parts = []
@@ -100,8 +117,9 @@ def restyle(notebook_html: str, alts: dict[str, str], where: str = "notebook") -
             pre = cell.select_one(".highlight-ipynb pre")
             code = pre.decode_contents().removeprefix("<span></span>")
             parts.append(code_block(code))
-            for output in cell.select(".jp-OutputArea-output"):
-                parts.append(_output_html(output, alts.get(cell_id), f"{where}, cell {cell_id}"))
+            for n, output in enumerate(cell.select(".jp-OutputArea-output"), start=1):
+                here, stem = f"{where}, cell {cell_id}", f"{figures}-{cell_id}-{n}"
+                parts.append(_output_html(output, alts.get(cell_id), here, stem))
         else:
             raise ValueError(f"{where}, cell {cell_id}: no rendering for a cell of class {classes}")
     return "\n".join(parts)
@@ -113,12 +131,14 @@ def notebook_alts(path: str) -> dict[str, str]:
     return {c.id: c.metadata["alt"] for c in notebook.cells if "alt" in c.metadata}
 
 
-def rewrite_page(page_html: str, alts: dict[str, str], where: str) -> str:
+def rewrite_page(
+    page_html: str, alts: dict[str, str], where: str, figures: str = "figures/nb"
+) -> str:
     """Restyle the notebook in a page's content and drop its inline styles and scripts."""
     match = _WRAPPER.search(page_html)
     if match is None:
         raise ValueError(f"{where}: no notebook (div.jupyter-wrapper) in the page")
-    body = restyle(match.group(0), alts, where)
+    body = restyle(match.group(0), alts, where, figures)
     rest = page_html[: match.start()] + "\0" + page_html[match.end() :]
     return _INLINE.sub("", _MATHJAX.sub("", rest)).replace("\0", body)
 
@@ -127,4 +147,15 @@ def rewrite_page(page_html: str, alts: dict[str, str], where: str) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    return rewrite_page(html, notebook_alts(page.file.abs_src_path), page.file.src_uri)
+    # Relative to the page, as every link of a site that works from a folder.
+    up = "../" * page.file.dest_uri.count("/")
+    figures = f"{up}figures/{Path(page.file.src_uri).with_suffix('').as_posix().replace('/', '-')}"
+    return rewrite_page(html, notebook_alts(page.file.abs_src_path), page.file.src_uri, figures)
+
+
+def on_post_build(config) -> None:
+    """MkDocs event: write the images taken out of the notebook pages."""
+    for uri, data in _images.items():
+        path = Path(config["site_dir"]) / uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
