@@ -60,10 +60,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server(built_site):
     """The built site on 127.0.0.1, on a free port, for the duration of the module."""
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(built_site.site)
-    )
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(built_site.site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -1,5 +1,7 @@
 """Figures of the initialization chapter, drawn by overrides/hooks/figures.py."""
 
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -15,6 +17,7 @@ ACTIVATIONS = ["linear", "tanh", "relu"]
 SEEDS = range(5)
 
 
+@functools.cache  # the forward and the backward figure use the same networks
 def averaged(init, activation, depth, width=256):
     """Per-layer statistics averaged over a few seeded networks."""
     runs = [
@@ -33,6 +36,14 @@ def _panels(title):
     return fig, axes
 
 
+def _finish_panel(ax, activation, xlabel):
+    ax.set_title(activation)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylim(1e-30, 1e2)
+    ax.grid(True, alpha=0.3)
+
+
 def plot_forward():
     fig, axes = _panels("Activations through 15 layers of width 256 (mean of 5 networks)")
     for ax, activation in zip(axes, ACTIVATIONS, strict=True):
@@ -43,11 +54,7 @@ def plot_forward():
             ax.semilogy(
                 layers, stats["variance"], color=color, linestyle="--", label=f"{label}: Var[x]"
             )
-        ax.set_title(activation)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("layer")
-        ax.set_ylim(1e-30, 1e2)
-        ax.grid(True, alpha=0.3)
+        _finish_panel(ax, activation, "layer")
     axes[0].set_ylabel("second moment (solid), variance (dashed)")
     axes[2].legend(fontsize=7, loc="lower left")
     fig.tight_layout()
@@ -60,11 +67,7 @@ def plot_backward():
         for label, init in INITS.items():
             grads = averaged(init, activation, depth=15)["grad_second_moment"]
             ax.semilogy(np.arange(grads.size), grads, label=label)
-        ax.set_title(activation)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("layer (the loss is behind layer 15)")
-        ax.set_ylim(1e-30, 1e2)
-        ax.grid(True, alpha=0.3)
+        _finish_panel(ax, activation, "layer (the loss is behind layer 15)")
     axes[0].set_ylabel("E[(dL/dx)²] at each layer's output")
     axes[2].legend(fontsize=8, loc="lower right")
     fig.tight_layout()

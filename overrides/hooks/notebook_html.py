@@ -139,8 +139,11 @@ def rewrite_page(
     if match is None:
         raise ValueError(f"{where}: no notebook (div.jupyter-wrapper) in the page")
     body = restyle(match.group(0), alts, where, figures)
-    rest = page_html[: match.start()] + "\0" + page_html[match.end() :]
-    return _INLINE.sub("", _MATHJAX.sub("", rest)).replace("\0", body)
+
+    def clean(part: str) -> str:
+        return _INLINE.sub("", _MATHJAX.sub("", part))
+
+    return clean(page_html[: match.start()]) + body + clean(page_html[match.end() :])
 
 
 @event_priority(60)  # before lean_code.py and the print-site plugin see the page
