@@ -67,6 +67,9 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
     """A static server that behaves like a production one (GitHub Pages, nginx):
     text compressed with gzip when the browser accepts it, and cache headers."""
 
+    # Keep-alive, as every production server does: with HTTP/1.0 each request
+    # would open a new connection, and Lighthouse would charge it a handshake.
+    protocol_version = "HTTP/1.1"
     COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ipynb")
 
     def log_message(self, *args) -> None:  # one line per request would drown the report

@@ -238,10 +238,28 @@ def search(page, query: str) -> list[str]:
 
 
 def test_search_finds_the_chapters(page, server):
+    index_requests = []
+    page.on("request", lambda r: "search_index" in r.url and index_requests.append(r.url))
     page.goto(f"{server}/index.html", wait_until="networkidle")
+    # partials/search-index-on-demand.html holds the index back until search is used.
+    assert index_requests == [], "the search index loaded before anyone searched"
     assert any("einsum.html" in href for href in search(page, "einsum"))
+    assert len(index_requests) == 1
     page.goto(f"{server}/index.html", wait_until="networkidle")
     assert any("tensors.html" in href for href in search(page, "broadcasting"))
+
+
+@pytest.mark.parametrize("how", ["address", "shortcut"])
+def test_search_without_a_click_loads_the_index_and_shows_results(page, server, how):
+    if how == "address":
+        page.goto(f"{server}/index.html?q=broadcasting", wait_until="networkidle")
+    else:
+        page.goto(f"{server}/index.html", wait_until="networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type("broadcasting", delay=20)
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    links = page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
+    assert any("tensors.html" in href for href in links)
 
 
 def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):

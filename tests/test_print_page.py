@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import load_hook
 
 print_page = load_hook("print_page")
@@ -23,6 +25,17 @@ def test_built_print_page_has_every_chapter_and_a_relative_base(built_site):
     ]:
         assert title in page
     assert "<math" in page and 'class="arithmatex"' not in page
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) > 5 and all('fetchpriority="low"' in i for i in images)
+    assert all("loading=" not in i for i in images)  # a printout needs them all
+
+
+def test_images_get_low_priority_once():
+    html = '<p><img src="a.svg" alt="A"><img fetchpriority="high" src="b.png" alt="B"></p>'
+    assert print_page.figures_low_priority(html) == (
+        '<p><img fetchpriority="low" src="a.svg" alt="A">'
+        '<img fetchpriority="high" src="b.png" alt="B"></p>'
+    )
 
 
 def test_print_assets_are_dropped_and_nothing_else():

@@ -10,6 +10,11 @@ rest of the site. This hook rewrites the two places to the relative base.
 The plugin also adds its stylesheets and script to every page, where they do
 nothing (their rules and functions concern the print page alone) but cost
 three requests, two of them render-blocking. The hook drops them there.
+
+On the print page every figure of the book loads at once (the plugin drops
+``loading="lazy"`` so that a printout has them all), and the browser would give
+the first few the same priority as the text at the top of the page. They sit far
+below it, so the hook marks them ``fetchpriority="low"``.
 """
 
 from __future__ import annotations
@@ -41,6 +46,11 @@ def drop_print_assets(html: str) -> str:
     return _PRINT_ASSETS.sub("", html)
 
 
+def figures_low_priority(html: str) -> str:
+    """Mark every image of the page ``fetchpriority="low"``."""
+    return re.sub(r"<img (?![^>]*fetchpriority)", '<img fetchpriority="low" ', html)
+
+
 def on_post_page(output: str, page, config) -> str:
     """MkDocs event for every page but the print page, which the plugin writes
     after the page loop (on_post_build): drop the print-only assets."""
@@ -52,7 +62,8 @@ def on_post_build(config) -> None:
     page = Path(config["site_dir"]) / "print_page.html"
     if page.is_file():
         html = page.read_text(encoding="utf-8")
-        page.write_text(relative_base(html, config["site_url"]), encoding="utf-8")
+        html = figures_low_priority(relative_base(html, config["site_url"]))
+        page.write_text(html, encoding="utf-8")
     # The 404 page is rendered outside the page loop too, with absolute links.
     not_found = Path(config["site_dir"]) / "404.html"
     if not_found.is_file():
