@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import load_hook
 
 print_page = load_hook("print_page")
@@ -58,6 +60,75 @@ def test_only_the_print_page_loads_the_print_assets(built_site):
     assert len(pages) > 10
     for name, html in pages.items():
         if name == "print_page.html":
-            assert "css/print-site.css" in html and "js/print-site.js" in html
+            assert "css/print-site.css" in html
+            assert "js/print-site.js" not in html  # its work is done at build time
         else:
             assert "print-site" not in html.replace("print_page.html", ""), name
+
+
+PRINT_PAGE = """<head><script type="text/javascript">
+        document.addEventListener('DOMContentLoaded', function () {
+            remove_material_navigation();remove_mkdocs_theme_navigation();generate_toc();
+        })
+        </script></head>
+<div class="md-search" data-md-component="search"><div class="md-search__inner"></div></div>
+<div class="md-sidebar md-sidebar--primary" data-md-type="navigation"><ul><li>nav</li></ul></div>
+<div class="md-sidebar md-sidebar--secondary" data-md-type="toc"><nav>
+<ul class="md-nav__list" data-md-component="toc"><li><a href="#a">A</a><ul><li>A.1</li></ul>\
+</li></ul>
+</nav></div>
+<div id="print-page-toc"><nav role='navigation' class='print-page-toc-nav'><h1>Contents</h1>\
+</nav></div>
+<div class="tabbed-set tabbed-alternate" data-tabs="1:2"><input checked="checked" \
+id="__tabbed_1_1" name="__tabbed_1" type="radio" />\
+<input id="__tabbed_1_2" name="__tabbed_1" type="radio" />\
+<div class="tabbed-labels"><label for="__tabbed_1_1">NumPy</label>\
+<label for="__tabbed_1_2">PyTorch</label></div>
+<div class="tabbed-content">
+<div class="tabbed-block"><div class="highlight">np</div></div>
+<div class="tabbed-block"><p>torch</p></div>
+</div>
+</div>
+<script id="__config">{"features": ["toc.follow", "content.tooltips", "content.lazy"]}</script>
+<script src="js/print-site.js"></script>"""
+
+
+def test_print_page_is_made_static_at_build_time():
+    out = print_page.static_print_page(PRINT_PAGE)
+    assert "generate_toc" not in out and "print-site.js" not in out
+    # The table of contents, copied into the book, nested list and all.
+    toc = out[out.index("print-page-toc-nav") :]
+    nested = '<ul class="md-nav__list"><li><a href="#a">A</a><ul><li>A.1</li></ul></li></ul></nav>'
+    assert nested in toc
+    assert '<div class="md-search" style="display: none" data-md-component="search">' in out
+    assert '<div class="md-search__inner">' in out  # the first match only
+    assert 'class="md-sidebar md-sidebar--primary" style="display: none"' in out
+    assert 'class="md-sidebar md-sidebar--secondary" data-md-type' in out
+    assert '{"features": ["toc.follow", "content.lazy"]}' in out
+    assert "tabbed" not in out and "data-tabs" not in out
+    assert (
+        '<div class="print-tabs">\n<p class="print-tab"><strong>NumPy</strong></p>\n'
+        '<div class="highlight">np</div><p class="print-tab"><strong>PyTorch</strong></p>\n'
+        "<p>torch</p></div>"
+    ) in out
+
+
+def test_a_print_page_without_its_table_of_contents_is_an_error():
+    with pytest.raises(ValueError, match="table of contents"):
+        print_page.static_print_page("<html><body>no sidebar</body></html>")
+
+
+def test_unbalanced_markup_is_an_error():
+    with pytest.raises(ValueError, match="unbalanced <div>"):
+        print_page.unroll_tabs('<div class="tabbed-set"><div>never closed</div>')
+
+
+def test_built_print_page_is_static(built_site):
+    page = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    toc = page[page.index("print-page-toc-nav") :]
+    toc = toc[: toc.index("</div>")]
+    for chapter in ("#tensors", "#einsum", "#autodiff", "#normalization", "#references"):
+        assert f'href="{chapter}"' in toc
+    assert "data-tabs" not in page and page.count('<p class="print-tab">') >= 8
+    assert '"content.tooltips"' not in page
+    assert "generate_toc" not in page

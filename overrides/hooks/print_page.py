@@ -11,6 +11,18 @@ The plugin also adds its stylesheets and script to every page, where they do
 nothing (their rules and functions concern the print page alone) but cost
 three requests, two of them render-blocking. The hook drops them there.
 
+On the print page itself, the plugin's script waits for the page to load, then
+hides the navigation sidebar and the search box and copies the sidebar's table
+of contents to the top of the book. Each of those steps makes the browser lay out
+the whole book again, about a tenth of a second of blocked page on a phone. The
+hook does the same when the site is built and drops the script. It also turns
+off the theme's tooltips there: the book's glossary terms fill the print page
+with tooltips to set up, while the browser's own title tooltips serve as well.
+And it lays out each set of content tabs (NumPy | PyTorch) as the theme prints
+them, one tab after the other under its name: the theme's script measures every
+tab set on load, and each measurement inside a chapter that is not drawn yet
+(``content-visibility``) costs a layout of that chapter.
+
 On the print page every figure of the book loads at once (the plugin drops
 ``loading="lazy"`` so that a printout has them all), and the browser would give
 the first few the same priority as the text at the top of the page. They sit far
@@ -51,6 +63,72 @@ def figures_low_priority(html: str) -> str:
     return re.sub(r"<img (?![^>]*fetchpriority)", '<img fetchpriority="low" ', html)
 
 
+def _balanced(html: str, start: int, tag: str) -> str:
+    """The element ``<tag ...>...</tag>`` that opens at ``start``, nested ones included."""
+    tags = re.compile(rf"<{tag}[\s>]|</{tag}>")
+    depth = 0
+    for match in tags.finditer(html, start):
+        depth += -1 if match.group(0).startswith("</") else 1
+        if depth == 0:
+            return html[start : match.end()]
+    raise ValueError(f"unbalanced <{tag}> from offset {start}")
+
+
+def unroll_tabs(html: str) -> str:
+    """Replace each pymdownx.tabbed set by its tabs in order, each under its name."""
+    out, at = [], 0
+    while (start := html.find('<div class="tabbed-set', at)) >= 0:
+        tab_set = _balanced(html, start, "div")
+        labels = re.findall(r'<label for="[^"]*">(.*?)</label>', tab_set.split("</div>", 1)[0])
+        blocks, cursor = [], 0
+        while (block := tab_set.find('<div class="tabbed-block">', cursor)) >= 0:
+            whole = _balanced(tab_set, block, "div")
+            blocks.append(whole[len('<div class="tabbed-block">') : -len("</div>")])
+            cursor = block + len(whole)
+        if len(labels) != len(blocks):
+            raise ValueError(f"tab set with {len(labels)} labels and {len(blocks)} tabs")
+        tabs = "".join(
+            f'<p class="print-tab"><strong>{label}</strong></p>\n{block}'
+            for label, block in zip(labels, blocks, strict=True)
+        )
+        out += [html[at:start], f'<div class="print-tabs">\n{tabs}</div>']
+        at = start + len(tab_set)
+    return "".join(out) + html[at:]
+
+
+def _hide_first(html: str, class_name: str) -> str:
+    """Add ``style="display: none"`` to the first element with the class."""
+    pattern = rf'(<[a-z]+ (?:[^>]*? )?class="(?:[^"]*\s)?{class_name}(?:\s[^"]*)?")'
+    return re.sub(pattern, r'\1 style="display: none"', html, count=1)
+
+
+def static_print_page(html: str) -> str:
+    """Do at build time what the print-site plugin's script does when the page
+    loads (hide the navigation and search, copy the table of contents into the
+    book), drop the script, turn off the theme's tooltips and unroll the tabs."""
+    sidebar = html.find("md-sidebar--secondary")
+    toc_at = html.find("<nav role='navigation' class='print-page-toc-nav'>")
+    if sidebar < 0 or toc_at < 0:
+        raise ValueError("print page: no table of contents to copy (print-site changed?)")
+    toc = _balanced(html, html.index("<ul", sidebar), "ul")
+    toc = toc.replace(' data-md-component="toc"', "", 1)
+    end_of_nav = html.index("</nav>", toc_at)
+    html = html[:end_of_nav] + toc + html[end_of_nav:]
+    for class_name in ("md-sidebar--primary", "md-tabs", "md-search"):
+        html = _hide_first(html, class_name)
+    html = re.sub(
+        r'\s*<script type="text/javascript">\s*document\.addEventListener\(\s*'
+        r"'DOMContentLoaded'.*?generate_toc\(\);\s*\}\)\s*</script>",
+        "",
+        html,
+        count=1,
+        flags=re.S,
+    )
+    html = re.sub(r'\s*<script src="[^"]*?js/print-site\.js"></script>', "", html)
+    html = unroll_tabs(html)
+    return html.replace('"content.tooltips", ', "").replace(', "content.tooltips"', "")
+
+
 def on_post_page(output: str, page, config) -> str:
     """MkDocs event for every page but the print page, which the plugin writes
     after the page loop (on_post_build): drop the print-only assets."""
@@ -62,7 +140,7 @@ def on_post_build(config) -> None:
     page = Path(config["site_dir"]) / "print_page.html"
     if page.is_file():
         html = page.read_text(encoding="utf-8")
-        html = figures_low_priority(relative_base(html, config["site_url"]))
+        html = figures_low_priority(static_print_page(relative_base(html, config["site_url"])))
         page.write_text(html, encoding="utf-8")
     # The 404 page is rendered outside the page loop too, with absolute links.
     not_found = Path(config["site_dir"]) / "404.html"
