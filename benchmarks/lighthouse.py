@@ -5,16 +5,18 @@ Run from the repository root (needs Node.js with npm, and Chromium):
     .venv/bin/python benchmarks/lighthouse.py [--runs 3] [--chrome PATH] [PAGE.html ...]
 
 It builds the site strictly into a temporary folder, serves it on 127.0.0.1
-(compressed with gzip and with cache headers, as GitHub Pages serves it),
-installs Lighthouse into benchmarks/.lighthouse (once; git ignores it), runs it
-on every page (Lighthouse's default mobile emulation and simulated throttling)
-and prints the four category scores and the bytes transferred, in all and
-without figures. A performance score moves by a few hundredths from one run to
-the next (Lighthouse's documentation advises the median of several), so each
-page is measured ``--runs`` times and the table shows the median of each
-score, with every run's performance score beside it. The floors: performance
-0.95, accessibility 1.0, best practices 1.0, SEO 0.95, and a chapter under
-400 KB without its figures. The exit status is 1 when a page misses one.
+under the path of ``site_url`` (``/book/``), compressed with gzip, with
+keep-alive and cache headers, as GitHub Pages serves it, installs Lighthouse
+into benchmarks/.lighthouse (once; git ignores it), runs it on every page, the
+404 page included (Lighthouse's default mobile emulation and simulated
+throttling), and prints the four category scores and the bytes transferred, in
+all and without figures. A performance score moves by a few hundredths from
+one run to the next (Lighthouse's documentation advises the median of several),
+so each page is measured ``--runs`` times and the table shows the median of
+each score, with every run's performance score beside it. The floors:
+performance 0.95, accessibility 1.0, best practices 1.0, SEO 0.95, and a
+chapter under 400 KB without its figures. The exit status is 1 when a page
+misses one.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import gzip
 import http.server
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "benchmarks" / ".lighthouse"
@@ -52,6 +56,13 @@ def lighthouse_binary() -> Path:
             check=True,
         )
     return binary
+
+
+def site_path() -> str:
+    """The path part of mkdocs.yml's site_url, where GitHub Pages serves the site."""
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    match = re.search(r"^site_url:\s*(\S+)", config, re.M)
+    return urlsplit(match.group(1) if match else "").path.strip("/")
 
 
 def build(site: Path) -> None:
@@ -161,10 +172,12 @@ def main() -> int:
     args = parser.parse_args()
     binary = lighthouse_binary()
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
+        root = Path(tmp) / "root"
+        site = root / site_path()
         build(site)
-        httpd, base = serve(site)
-        pages = args.pages or sorted(p.name for p in site.glob("*.html") if p.name != "404.html")
+        httpd, base = serve(root)
+        base = f"{base}/{site_path()}".rstrip("/")
+        pages = args.pages or sorted(p.name for p in site.glob("*.html"))
         print(
             f"{'page':28s} {'perf':>5s} {'a11y':>5s} {'best':>5s} {'seo':>5s} {'KB':>8s} "
             f"{'KB w/o fig':>10s}  {'perf by run':{6 * args.runs}s} verdict"

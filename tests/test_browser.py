@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -66,6 +67,31 @@ def server(built_site):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+class PagesHandler(QuietHandler):
+    """GitHub Pages in miniature: a missing address is answered with the site's
+    404.html and status 404."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / self.site_path / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def site_path() -> str:
+    """The path of mkdocs.yml's site_url, where the site is published."""
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    match = re.search(r"^site_url:\s*(\S+)", config, re.M)
+    assert match, "mkdocs.yml has no site_url"
+    return urlparse(match.group(1)).path.strip("/")
 
 
 def nav_pages(site: Path) -> list[str]:
@@ -272,3 +298,45 @@ def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):
     assert tab.locator("math").count() > 0
     assert any("tensors.html" in href for href in search(tab, "broadcasting"))
     context.close()
+
+
+@pytest.mark.parametrize("missing", ["no-such-page.html", "a/b/no-such-page.html"])
+def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path, missing):
+    """Published under site_url's path, the 404 page answers for any missing
+    address, however deep, so its links are absolute; they must all resolve."""
+    prefix = site_path()
+    root = tmp_path / "root"
+    (root / prefix).parent.mkdir(parents=True, exist_ok=True)
+    (root / prefix).symlink_to(built_site.site, target_is_directory=True)
+    handler = functools.partial(PagesHandler, directory=str(root))
+    handler.func.site_path = prefix
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/{prefix}"
+    context = browser.new_context()
+    tab = context.new_page()
+    problems = []
+
+    # The browser logs the page's own status 404 as a console error; nothing else may fail.
+    def console(message):
+        if message.type == "error" and missing not in message.location.get("url", ""):
+            problems.append(message.text)
+
+    tab.on("console", console)
+    tab.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    tab.on(
+        "response", lambda r: r.status >= 400 and missing not in r.url and problems.append(r.url)
+    )
+    try:
+        response = tab.goto(f"{base}/{missing}", wait_until="networkidle")
+        assert response.status == 404
+        assert problems == []
+        assert "404" in tab.locator("article").inner_text()
+        position = tab.evaluate("getComputedStyle(document.querySelector('header')).position")
+        assert position == "sticky"  # the theme's stylesheet loaded
+        tab.locator("header a.md-logo").click()
+        tab.wait_for_load_state("load")
+        assert tab.url.rstrip("/") in (base, f"{base}/index.html")
+    finally:
+        context.close()
+        httpd.shutdown()
