@@ -288,6 +288,13 @@ def test_search_without_a_click_loads_the_index_and_shows_results(page, server, 
     assert any("tensors.html" in href for href in links)
 
 
+def test_search_terms_in_the_address_are_highlighted(page, server):
+    page.goto(f"{server}/tensors.html?h=broadcasting", wait_until="networkidle")
+    marks = page.locator("article mark[data-md-highlight]")
+    marks.first.wait_for(timeout=20_000)
+    assert marks.first.inner_text().lower() == "broadcasting"
+
+
 def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):
     context = browser.new_context()
     tab = context.new_page()
