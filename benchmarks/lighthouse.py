@@ -172,11 +172,11 @@ def main() -> int:
     args = parser.parse_args()
     binary = lighthouse_binary()
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "root"
-        site = root / site_path()
+        root, published_at = Path(tmp) / "root", site_path()
+        site = root / published_at
         build(site)
         httpd, base = serve(root)
-        base = f"{base}/{site_path()}".rstrip("/")
+        base = f"{base}/{published_at}".rstrip("/")
         pages = args.pages or sorted(p.name for p in site.glob("*.html"))
         print(
             f"{'page':28s} {'perf':>5s} {'a11y':>5s} {'best':>5s} {'seo':>5s} {'KB':>8s} "

@@ -61,12 +61,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server(built_site):
     """The built site on 127.0.0.1, on a free port, for the duration of the module."""
-    handler = functools.partial(QuietHandler, directory=str(built_site.site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, base = serve(QuietHandler, built_site.site)
+    yield base
     httpd.shutdown()
+
+
+def serve(handler_class, directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``directory`` on 127.0.0.1 on a free port; return the server and its address."""
+    handler = functools.partial(handler_class, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 class PagesHandler(QuietHandler):
@@ -74,7 +79,7 @@ class PagesHandler(QuietHandler):
     404.html and status 404."""
 
     def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / self.site_path / "404.html"
+        page = Path(self.directory) / site_path() / "404.html"
         if code != 404 or not page.is_file():
             super().send_error(code, message, explain)
             return
@@ -94,6 +99,36 @@ def site_path() -> str:
     return urlparse(match.group(1)).path.strip("/")
 
 
+def watch_problems(tab, server: str, missing: str = "") -> None:
+    """Collect in ``tab.problems`` every console error, failed request, error
+    response and request to a host other than ``server``. ``missing`` names a
+    page expected to answer 404: its own status (which the browser also logs
+    as a console error) is no problem."""
+    tab.problems = []
+    host = urlparse(server).netloc
+
+    def expected(url: str) -> bool:
+        return bool(missing) and url.endswith(missing)
+
+    def on_console(message):
+        if message.type == "error" and not expected(message.location.get("url", "")):
+            tab.problems.append(f"console: {message.text}")
+
+    def on_response(response):
+        if response.status >= 400 and not expected(response.url):
+            tab.problems.append(f"{response.status}: {response.url}")
+
+    def on_request(request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https") and url.netloc != host:
+            tab.problems.append(f"other host: {request.url}")
+
+    tab.on("console", on_console)
+    tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url} {r.failure}"))
+    tab.on("response", on_response)
+    tab.on("request", on_request)
+
+
 def nav_pages(site: Path) -> list[str]:
     return sorted(p.name for p in site.glob("*.html") if p.name != "404.html")
 
@@ -103,18 +138,7 @@ def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     tab = context.new_page()
-    tab.problems = []  # console errors, failed requests, error responses, other hosts
-    host = urlparse(server).netloc
-    tab.on("console", lambda m: m.type == "error" and tab.problems.append(f"console: {m.text}"))
-    tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url} {r.failure}"))
-    tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
-
-    def check_host(request):
-        url = urlparse(request.url)
-        if url.scheme in ("http", "https") and url.netloc != host:
-            tab.problems.append(f"other host: {request.url}")
-
-    tab.on("request", check_host)
+    watch_problems(tab, server)
     yield tab
     context.close()
 
@@ -315,29 +339,15 @@ def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path,
     root = tmp_path / "root"
     (root / prefix).parent.mkdir(parents=True, exist_ok=True)
     (root / prefix).symlink_to(built_site.site, target_is_directory=True)
-    handler = functools.partial(PagesHandler, directory=str(root))
-    handler.func.site_path = prefix
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/{prefix}"
+    httpd, address = serve(PagesHandler, root)
+    base = f"{address}/{prefix}"
     context = browser.new_context()
     tab = context.new_page()
-    problems = []
-
-    # The browser logs the page's own status 404 as a console error; nothing else may fail.
-    def console(message):
-        if message.type == "error" and missing not in message.location.get("url", ""):
-            problems.append(message.text)
-
-    tab.on("console", console)
-    tab.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    tab.on(
-        "response", lambda r: r.status >= 400 and missing not in r.url and problems.append(r.url)
-    )
+    watch_problems(tab, base, missing=missing)
     try:
         response = tab.goto(f"{base}/{missing}", wait_until="networkidle")
         assert response.status == 404
-        assert problems == []
+        assert tab.problems == []
         assert "404" in tab.locator("article").inner_text()
         position = tab.evaluate("getComputedStyle(document.querySelector('header')).position")
         assert position == "sticky"  # the theme's stylesheet loaded

@@ -41,17 +41,15 @@ def latex_to_mathml(latex: str, display: bool) -> str:
     return mathml
 
 
-def _match_to_mathml(match: re.Match[str]) -> str:
-    """MathML for a match of either pattern: a ``display`` or an ``inline`` group."""
-    if match["display"] is not None:
-        return latex_to_mathml(match["display"], display=True)
-    return latex_to_mathml(match["inline"], display=False)
-
-
 def render_arithmatex(page_html: str) -> str:
     """Replace arithmatex's generic math wrappers with MathML."""
 
-    return _ARITHMATEX.sub(_match_to_mathml, page_html)
+    def replace(match: re.Match[str]) -> str:
+        if match["display"] is not None:
+            return latex_to_mathml(match["display"], display=True)
+        return latex_to_mathml(match["inline"], display=False)
+
+    return _ARITHMATEX.sub(replace, page_html)
 
 
 def on_post_page(output: str, page, config) -> str:

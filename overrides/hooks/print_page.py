@@ -1,4 +1,4 @@
-"""MkDocs hook: the one-page print version's base, and its assets on the other pages.
+"""MkDocs hook: the one-page print version made light, and its assets off the other pages.
 
 The print-site plugin renders its page outside MkDocs' page loop, where the
 theme takes its base from the path of ``site_url`` (``/book/``) instead of the
@@ -31,6 +31,7 @@ below it, so the hook marks them ``fetchpriority="low"``.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,10 +48,12 @@ def relative_base(html: str, site_url: str) -> str:
 
 
 # The print-site plugin's assets, as the theme writes them into the page.
+_PRINT_SCRIPT = r'\s*<script src="[^"]*?js/print-site\.js"></script>'
 _PRINT_ASSETS = re.compile(
-    r'\s*<link rel="stylesheet" href="[^"]*?css/print-site(?:-[a-z]+)?\.css">'
-    r'|\s*<script src="[^"]*?js/print-site\.js"></script>'
+    r'\s*<link rel="stylesheet" href="[^"]*?css/print-site(?:-[a-z]+)?\.css">|' + _PRINT_SCRIPT
 )
+# The theme's configuration, which its script reads from the page.
+_THEME_CONFIG = re.compile(r'(<script id="__config"[^>]*>)(.*?)(</script>)', re.S)
 
 
 def drop_print_assets(html: str) -> str:
@@ -124,9 +127,20 @@ def static_print_page(html: str) -> str:
         count=1,
         flags=re.S,
     )
-    html = re.sub(r'\s*<script src="[^"]*?js/print-site\.js"></script>', "", html)
-    html = unroll_tabs(html)
-    return html.replace('"content.tooltips", ', "").replace(', "content.tooltips"', "")
+    html = re.sub(_PRINT_SCRIPT, "", html)
+    return without_feature(unroll_tabs(html), "content.tooltips")
+
+
+def without_feature(html: str, feature: str) -> str:
+    """Turn one of the theme's features off in the page's configuration."""
+
+    def edit(match: re.Match[str]) -> str:
+        config = json.loads(match[2])
+        config["features"] = [f for f in config.get("features", []) if f != feature]
+        # As the theme's template writes it: no "<" that could end the script early.
+        return match[1] + json.dumps(config).replace("<", "\\u003c") + match[3]
+
+    return _THEME_CONFIG.sub(edit, html, count=1)
 
 
 def on_post_page(output: str, page, config) -> str:
