@@ -29,7 +29,13 @@ def load_hook(name: str):
     """Import ``overrides/hooks/<name>.py``: MkDocs loads hooks by path, not as a package."""
     spec = importlib.util.spec_from_file_location(name, REPO / "overrides" / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[name] = module  # as MkDocs does; dataclasses look their module up there
+    # As MkDocs does too: while it loads, a hook can import the hooks beside it.
+    sys.path.insert(0, str(spec.origin and Path(spec.origin).parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
     return module
 
 
