@@ -29,26 +29,38 @@ __all__ = [
 
 
 # --8<-- [start:dual]
+# --8<-- [start:dual_arithmetic]
+# --8<-- [start:dual_state]
 def _as_array(x, what: str) -> np.ndarray:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.ndarray, np.number, list)):
-        raise TypeError(f"unsupported {what} type {type(x).__name__}; expected a number or array")
+    if isinstance(x, bool) or not isinstance(
+        x, (int, float, np.ndarray, np.number, list)
+    ):
+        raise TypeError(
+            f"unsupported {what} type {type(x).__name__}; "
+            "expected a number or array"
+        )
     return np.asarray(x, dtype=np.float64)
 
 
 class Dual:
-    """A value and its tangent (derivative along one input direction), arrays of one shape."""
+    """A value and its tangent (its derivative along one input direction)."""
 
-    __array_ufunc__ = None  # make NumPy defer to Dual's operators: array * Dual -> Dual
+    __array_ufunc__ = (
+        None  # make NumPy defer to Dual's operators: array * Dual -> Dual
+    )
 
     def __init__(self, value, tangent=None) -> None:
         self.value = _as_array(value, "value")
         if tangent is None:
-            self.tangent = np.zeros_like(self.value)  # a constant: derivative zero
+            self.tangent = np.zeros_like(
+                self.value
+            )  # a constant: derivative zero
         else:
             tangent = _as_array(tangent, "tangent")
             if tangent.shape != self.value.shape:
                 raise ValueError(
-                    f"value and tangent must have one shape, got {self.value.shape} "
+                    f"value and tangent must have one shape, got "
+                    f"{self.value.shape} "
                     f"and {tangent.shape}"
                 )
             self.tangent = tangent
@@ -62,6 +74,7 @@ class Dual:
         return f"Dual({self.value!r}, {self.tangent!r})"
 
     # Each rule is the derivative of the operation, applied to the tangents.
+    # --8<-- [end:dual_state]
     def __add__(self, other):
         other = Dual.lift(other)
         return Dual(self.value + other.value, self.tangent + other.tangent)
@@ -73,27 +86,45 @@ class Dual:
     def __mul__(self, other):  # (a b)' = a' b + a b'
         other = Dual.lift(other)
         return Dual(
-            self.value * other.value, self.tangent * other.value + self.value * other.tangent
+            self.value * other.value,
+            self.tangent * other.value + self.value * other.tangent,
         )
 
     def __truediv__(self, other):  # (a / b)' = (a' b - a b') / b^2
         other = Dual.lift(other)
         value = self.value / other.value
-        return Dual(value, (self.tangent - value * other.tangent) / other.value)
+        return Dual(
+            value, (self.tangent - value * other.tangent) / other.value
+        )
 
     def __pow__(self, exponent):  # (a^p)' = p a^(p-1) a'
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
-            raise TypeError(f"the exponent must be a number, got {type(exponent).__name__}")
-        return Dual(self.value**exponent, exponent * self.value ** (exponent - 1) * self.tangent)
+        if isinstance(exponent, bool) or not isinstance(
+            exponent, (int, float)
+        ):
+            raise TypeError(
+                f"the exponent must be a number, got {type(exponent).__name__}"
+            )
+        return Dual(
+            self.value**exponent,
+            exponent * self.value ** (exponent - 1) * self.tangent,
+        )
 
     def __neg__(self):
         return Dual(-self.value, -self.tangent)
 
+    # --8<-- [end:dual_arithmetic]
+
     def __matmul__(self, other):  # (A B)' = A' B + A B'
         other = Dual.lift(other)
         a, b = self.value, other.value
-        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(f"cannot multiply matrices of shapes {a.shape} and {b.shape}")
+        if (
+            a.ndim == 0
+            or b.ndim == 0
+            or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]
+        ):
+            raise ValueError(
+                f"cannot multiply matrices of shapes {a.shape} and {b.shape}"
+            )
         return Dual(a @ b, self.tangent @ b + a @ other.tangent)
 
     def __radd__(self, other):
@@ -117,7 +148,7 @@ class Dual:
 
 # --8<-- [start:functions]
 def _elementwise(f: Callable, df: Callable) -> Callable:
-    """Make a function that takes an array or a Dual, from ``f`` and its derivative ``df``."""
+    """Make a function of an array or a Dual from ``f`` and its derivative."""
 
     def apply(x):
         if isinstance(x, Dual):
@@ -132,18 +163,22 @@ log = _elementwise(np.log, lambda v: 1.0 / v)
 sin = _elementwise(np.sin, np.cos)
 cos = _elementwise(np.cos, lambda v: -np.sin(v))
 tanh = _elementwise(np.tanh, lambda v: 1.0 - np.tanh(v) ** 2)
-relu = _elementwise(lambda v: np.maximum(v, 0.0), lambda v: (v > 0).astype(np.float64))
+relu = _elementwise(
+    lambda v: np.maximum(v, 0.0), lambda v: (v > 0).astype(np.float64)
+)
 
 
 def sum(x, axis=None):  # the name mirrors np.sum on purpose
-    """Sum of an array or a Dual along ``axis``: the tangent is summed the same way.
+    """Sum of an array or a Dual along ``axis``; the tangent sums alike.
 
     Any other iterable (a generator, say) goes to Python's built-in ``sum``, so
     that code which meets this function instead of the built-in keeps working.
     """
     if isinstance(x, Dual):
         return Dual(np.sum(x.value, axis=axis), np.sum(x.tangent, axis=axis))
-    if axis is None and not isinstance(x, (int, float, list, tuple, np.ndarray, np.number)):
+    if axis is None and not isinstance(
+        x, (int, float, list, tuple, np.ndarray, np.number)
+    ):
         return builtins.sum(x)
     return np.sum(_as_array(x, "argument"), axis=axis)
 
@@ -153,7 +188,7 @@ def sum(x, axis=None):  # the name mirrors np.sum on purpose
 
 # --8<-- [start:transforms]
 def jvp(f: Callable, x, v) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(f(x), J v)``, the value and the derivative of ``f`` at ``x`` along ``v``."""
+    """Return ``(f(x), J v)``: ``f`` and its derivative along ``v`` at ``x``."""
     x = _as_array(x, "x")
     v = _as_array(v, "v")
     if v.shape != x.shape:
@@ -163,7 +198,10 @@ def jvp(f: Callable, x, v) -> tuple[np.ndarray, np.ndarray]:
 
 
 def jacobian_forward(f: Callable, x) -> np.ndarray:
-    """The Jacobian of ``f`` at ``x``, shape ``f(x).shape + x.shape``: one JVP per input."""
+    """The Jacobian of ``f`` at ``x``, of shape ``f(x).shape + x.shape``.
+
+    One JVP per input.
+    """
     x = _as_array(x, "x")
     if x.size == 0:
         return np.zeros(np.shape(f(x)) + x.shape)

@@ -4,7 +4,8 @@ Each operation computes its result and, right beside it, the closure that maps
 the gradient of the result to the gradients of its inputs. ``backward`` orders
 the graph without recursion and runs those closures from the output back to
 the leaves. The chapter ``docs/autodiff.md`` embeds the sections marked
-``--8<--`` below. This module imports only NumPy, so it can be copied on its own.
+``--8<--`` below. This module imports only NumPy, so it can be copied on its
+own.
 """
 
 from __future__ import annotations
@@ -28,19 +29,25 @@ __all__ = [
 
 
 # --8<-- [start:tensor]
+# --8<-- [start:tensor_reductions]
+# --8<-- [start:tensor_matmul]
+# --8<-- [start:tensor_arithmetic]
+# --8<-- [start:tensor_state]
 class Tensor:
-    """An array of float64 values that records how it was computed, for ``backward``."""
+    """Float64 values that record how they were computed, for ``backward``."""
 
-    __array_ufunc__ = None  # make NumPy defer to Tensor's operators: array + Tensor -> Tensor
+    # NumPy defers to Tensor's operators: array + Tensor gives a Tensor.
+    __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
         array = np.asarray(data)
-        if array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool
-        ):
-            raise TypeError(f"expected numbers, got {type(data).__name__} of dtype {array.dtype}")
+        if array.dtype.kind not in "buif":  # complex, text, objects, dates
+            raise TypeError(
+                f"expected real numbers, got {type(data).__name__} "
+                f"of dtype {array.dtype}"
+            )
         self.data = array.astype(np.float64)
         self.requires_grad = bool(requires_grad)
         self.grad: np.ndarray | None = None
@@ -50,8 +57,10 @@ class Tensor:
         self._backward: Callable[[np.ndarray], tuple] | None = None
 
     @staticmethod
-    def from_op(data, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
-        """The result of an operation on ``parents``; ``backward(g)`` returns their gradients."""
+    def from_op(
+        data, parents: tuple[Tensor, ...], backward: Callable
+    ) -> Tensor:
+        """A result of ``parents``; ``backward(g)`` returns their gradients."""
         out = Tensor(data)
         if any(p.requires_grad for p in parents):
             out.requires_grad = True
@@ -68,13 +77,19 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
+    # --8<-- [end:tensor_state]
+
     def __add__(self, other):
         other = _binary_operand(self, other, "+")
-        return Tensor.from_op(self.data + other.data, (self, other), lambda g: (g, g))
+        return Tensor.from_op(
+            self.data + other.data, (self, other), lambda g: (g, g)
+        )
 
     def __sub__(self, other):
         other = _binary_operand(self, other, "-")
-        return Tensor.from_op(self.data - other.data, (self, other), lambda g: (g, -g))
+        return Tensor.from_op(
+            self.data - other.data, (self, other), lambda g: (g, -g)
+        )
 
     def __mul__(self, other):
         other = _binary_operand(self, other, "*")
@@ -83,33 +98,58 @@ class Tensor:
 
     def __truediv__(self, other):
         other = _binary_operand(self, other, "/")
-        a, b = self.data, other.data
-        return Tensor.from_op(a / b, (self, other), lambda g: (g / b, -g * a / (b * b)))
+        b, y = other.data, self.data / other.data
+        # d(a/b)/db = -a/b^2, computed as PyTorch does, -(a/b)/b: b * b
+        # underflows to 0 for b = 1e-200 where (a/b)/b is still finite.
+        return Tensor.from_op(y, (self, other), lambda g: (g / b, -g * y / b))
 
     def __pow__(self, exponent):
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
-            raise TypeError(f"the exponent must be a number, got {type(exponent).__name__}")
+        if isinstance(exponent, bool) or not isinstance(
+            exponent, (int, float)
+        ):
+            raise TypeError(
+                f"the exponent must be a number, got {type(exponent).__name__}"
+            )
         a = self.data
-        return Tensor.from_op(a**exponent, (self,), lambda g: (g * exponent * a ** (exponent - 1),))
+
+        def backward(g):
+            if exponent == 0:  # x**0 = 1 is constant: 0, not 0 * 0**-1 = nan
+                return (np.zeros_like(g),)
+            return (g * (exponent * a ** (exponent - 1)),)
+
+        return Tensor.from_op(a**exponent, (self,), backward)
 
     def __neg__(self):
         return Tensor.from_op(-self.data, (self,), lambda g: (-g,))
 
+    # --8<-- [end:tensor_arithmetic]
+
     def __matmul__(self, other):
         other = as_tensor(other)
         a, b = self.data, other.data
-        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(f"cannot multiply matrices of shapes {a.shape} and {b.shape}")
+        if (
+            a.ndim == 0
+            or b.ndim == 0
+            or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]
+        ):
+            raise ValueError(
+                f"cannot multiply matrices of shapes {a.shape} and {b.shape}"
+            )
 
         def backward(g):
-            # Treat vectors as a row (left) or a column (right), then drop that axis again.
+            # A vector is a row (left) or a column (right), then drops it.
             a2 = a[None, :] if a.ndim == 1 else a
             b2 = b[:, None] if b.ndim == 1 else b
-            g2 = g[..., None] if b.ndim == 1 else g  # the column axis first: g may be 0-d
+            g2 = (
+                g[..., None] if b.ndim == 1 else g
+            )  # the column axis first: g may be 0-d
             g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
             ga = g2 @ np.swapaxes(b2, -1, -2)
             gb = np.swapaxes(a2, -1, -2) @ g2
-            return (ga[..., 0, :] if a.ndim == 1 else ga, gb[..., 0] if b.ndim == 1 else gb)
+            return (
+                ga[..., 0, :] if a.ndim == 1 else ga,
+                gb[..., 0] if b.ndim == 1 else gb,
+            )
 
         return Tensor.from_op(a @ b, (self, other), backward)
 
@@ -129,23 +169,37 @@ class Tensor:
     def __rmatmul__(self, other):
         return as_tensor(other) @ self
 
+    # --8<-- [end:tensor_matmul]
+
     def sum(self, axis=None, keepdims: bool = False):
         shape = self.data.shape
 
         def backward(g):
-            if not keepdims and axis is not None:  # put the summed axes back, as size 1
+            if (
+                not keepdims and axis is not None
+            ):  # put the summed axes back, as size 1
                 g = np.expand_dims(g, axis)
-            return (np.broadcast_to(g, shape),)  # every summed entry gets the same gradient
+            return (
+                np.broadcast_to(g, shape),
+            )  # every summed entry gets the same gradient
 
-        return Tensor.from_op(self.data.sum(axis=axis, keepdims=keepdims), (self,), backward)
+        return Tensor.from_op(
+            self.data.sum(axis=axis, keepdims=keepdims), (self,), backward
+        )
 
     def mean(self, axis=None, keepdims: bool = False):
-        count = self.data.size // max(self.data.sum(axis=axis, keepdims=True).size, 1)
+        count = self.data.size // max(
+            self.data.sum(axis=axis, keepdims=True).size, 1
+        )
         return self.sum(axis=axis, keepdims=keepdims) / count
 
     def reshape(self, *shape):
         original = self.data.shape
-        return Tensor.from_op(self.data.reshape(*shape), (self,), lambda g: (g.reshape(original),))
+        return Tensor.from_op(
+            self.data.reshape(*shape),
+            (self,),
+            lambda g: (g.reshape(original),),
+        )
 
     @property
     def T(self):
@@ -166,20 +220,28 @@ class Tensor:
     def sigmoid(self):
         return sigmoid(self)
 
+    # --8<-- [end:tensor_reductions]
+
     def backward(self, grad=None) -> None:
-        """Add d(self)/d(leaf), weighted by ``grad``, to the ``.grad`` of every leaf."""
+        """Add d(self)/d(leaf) times ``grad`` to every leaf's ``.grad``."""
         if not self.requires_grad:
-            raise RuntimeError("this tensor does not depend on any tensor with requires_grad=True")
+            raise RuntimeError(
+                "this tensor does not depend on any tensor with "
+                "requires_grad=True"
+            )
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(
-                    f"backward() on a non-scalar of shape {self.data.shape} needs grad, "
+                    f"backward() on a non-scalar of shape {self.data.shape} "
+                    "needs grad, "
                     "the vector to multiply the Jacobian by"
                 )
             grad = np.ones_like(self.data)
         grad = np.asarray(grad, dtype=np.float64)
         if grad.shape != self.data.shape:
-            raise ValueError(f"expected grad of shape {self.data.shape}, got {grad.shape}")
+            raise ValueError(
+                f"expected grad of shape {self.data.shape}, got {grad.shape}"
+            )
         for leaf, g in _backpropagate(self, grad):
             leaf.grad = g.copy() if leaf.grad is None else leaf.grad + g
 
@@ -189,7 +251,7 @@ class Tensor:
 
 # --8<-- [start:engine]
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that lead to ``root``, each after all of its inputs; iterative, so depth is free."""
+    """Nodes that lead to ``root``, each after its inputs; no recursion."""
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -205,32 +267,46 @@ def _topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _backpropagate(root: Tensor, grad: np.ndarray) -> list[tuple[Tensor, np.ndarray]]:
-    """Return ``(leaf, gradient)`` pairs; the graph is kept, so this can run many times."""
+def _backpropagate(
+    root: Tensor, grad: np.ndarray
+) -> list[tuple[Tensor, np.ndarray]]:
+    """Return ``(leaf, gradient)`` pairs; the graph is kept for another run."""
     grads = {id(root): grad}
     leaves = []
-    for node in reversed(_topological_order(root)):  # outputs before their inputs
-        g = grads.pop(id(node), None)  # complete: every use of node was visited before it
+    for node in reversed(
+        _topological_order(root)
+    ):  # outputs before their inputs
+        g = grads.pop(
+            id(node), None
+        )  # complete: every use of node was visited before it
         if g is None:
             continue
         if node._backward is None:
             leaves.append((node, g))
             continue
-        for parent, parent_grad in zip(node._parents, node._backward(g), strict=True):
+        for parent, parent_grad in zip(
+            node._parents, node._backward(g), strict=True
+        ):
             if parent.requires_grad:
                 parent_grad = _unbroadcast(parent_grad, parent.data.shape)
                 key = id(parent)
-                # A value used several times collects the gradient of every use.
-                grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+                # A value used several times collects every use's gradient.
+                grads[key] = (
+                    parent_grad
+                    if key not in grads
+                    else grads[key] + parent_grad
+                )
     return leaves
 
 
 def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
+    """Sum ``g`` over the axes that broadcasting added or stretched."""
     if g.shape == shape:
         return g
     g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # axes added on the left
-    stretched = tuple(k for k, size in enumerate(shape) if size == 1 and g.shape[k] != 1)
+    stretched = tuple(
+        k for k, size in enumerate(shape) if size == 1 and g.shape[k] != 1
+    )
     return g.sum(axis=stretched, keepdims=True) if stretched else g
 
 
@@ -242,10 +318,13 @@ def as_tensor(x) -> Tensor:
     """Return ``x`` if it is a Tensor, else a constant Tensor holding it."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (int, float, np.ndarray, np.number, list)) and not isinstance(x, bool):
+    if isinstance(
+        x, (int, float, np.ndarray, np.number, list)
+    ) and not isinstance(x, bool):
         return Tensor(x)
     raise TypeError(
-        f"unsupported operand type {type(x).__name__}; expected a Tensor, number or array"
+        f"unsupported operand type {type(x).__name__}; "
+        "expected a Tensor, number or array"
     )
 
 
@@ -255,7 +334,8 @@ def _binary_operand(a: Tensor, other, op: str) -> Tensor:
         np.broadcast_shapes(a.data.shape, other.data.shape)
     except ValueError:
         raise ValueError(
-            f"shapes {a.data.shape} and {other.data.shape} cannot be broadcast for {op!r}"
+            f"shapes {a.data.shape} and {other.data.shape} cannot be "
+            f"broadcast for {op!r}"
         ) from None
     return other
 
@@ -279,12 +359,16 @@ def tanh(x) -> Tensor:
 
 def relu(x) -> Tensor:
     x = as_tensor(x)
-    return Tensor.from_op(np.maximum(x.data, 0.0), (x,), lambda g: (g * (x.data > 0),))
+    return Tensor.from_op(
+        np.maximum(x.data, 0.0), (x,), lambda g: (g * (x.data > 0),)
+    )
 
 
 def sigmoid(x) -> Tensor:
     x = as_tensor(x)
-    y = 0.5 * (1.0 + np.tanh(0.5 * x.data))  # = 1 / (1 + exp(-x)), with no overflow
+    y = 0.5 * (
+        1.0 + np.tanh(0.5 * x.data)
+    )  # = 1 / (1 + exp(-x)), with no overflow
     return Tensor.from_op(y, (x,), lambda g: (g * y * (1.0 - y),))
 
 
@@ -293,13 +377,16 @@ def sigmoid(x) -> Tensor:
 
 # --8<-- [start:transforms]
 def grad(f: Callable) -> Callable:
-    """Return the function ``x -> df/dx`` for a scalar-valued ``f`` of one array."""
+    """Return ``x -> df/dx`` for a scalar-valued ``f`` of one array."""
 
     def gradient(x) -> np.ndarray:
         x = Tensor(x, requires_grad=True)
         y = as_tensor(f(x))
         if y.data.size != 1:
-            raise ValueError(f"grad needs a scalar-valued function, got output shape {y.shape}")
+            raise ValueError(
+                f"grad needs a scalar-valued function, "
+                f"got output shape {y.shape}"
+            )
         if not y.requires_grad:
             return np.zeros_like(x.data)  # f does not depend on x
         y.backward()
@@ -314,23 +401,36 @@ def vjp(f: Callable, x, v) -> tuple[np.ndarray, np.ndarray]:
     y = as_tensor(f(x))
     v = np.asarray(v, dtype=np.float64)
     if v.shape != y.shape:
-        raise ValueError(f"expected v of the output's shape {y.shape}, got {v.shape}")
+        raise ValueError(
+            f"expected v of the output's shape {y.shape}, got {v.shape}"
+        )
     if not y.requires_grad:
         return y.data, np.zeros_like(x.data)
     pairs = _backpropagate(y, v)
-    return y.data, next((g for leaf, g in pairs if leaf is x), np.zeros_like(x.data))
+    return y.data, next(
+        (g for leaf, g in pairs if leaf is x), np.zeros_like(x.data)
+    )
 
 
 def jacobian_reverse(f: Callable, x) -> np.ndarray:
-    """The Jacobian of ``f`` at ``x``, shape ``f(x).shape + x.shape``: one VJP per output."""
+    """The Jacobian of ``f`` at ``x``, of shape ``f(x).shape + x.shape``.
+
+    One VJP per output.
+    """
     x = Tensor(x, requires_grad=True)
-    y = as_tensor(f(x))  # one forward pass; its graph serves every backward pass
+    y = as_tensor(
+        f(x)
+    )  # one forward pass; its graph serves every backward pass
     rows = []
     for k in range(y.data.size):
         seed = np.zeros(y.data.size)
         seed[k] = 1.0  # pick output k: the VJP is row k of the Jacobian
-        pairs = _backpropagate(y, seed.reshape(y.shape)) if y.requires_grad else []
-        rows.append(next((g for leaf, g in pairs if leaf is x), np.zeros_like(x.data)))
+        pairs = (
+            _backpropagate(y, seed.reshape(y.shape)) if y.requires_grad else []
+        )
+        rows.append(
+            next((g for leaf, g in pairs if leaf is x), np.zeros_like(x.data))
+        )
     return np.stack(rows).reshape(y.shape + x.shape)
 
 

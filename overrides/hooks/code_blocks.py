@@ -217,7 +217,9 @@ def page_programs(text: str, expand: Callable[[str], str]) -> list[Program]:
             raise BlockError(f"line {fence.start + 1}: {error}") from error
         program = Program(fence, code)
         program.runs = setup_runs(code, shown)
-        shown.append("\n".join(program.shown))
+        # All of a block counts as shown from here on: its hidden lines are
+        # repeats, and a class shown in pieces spans several blocks.
+        shown.append(code)
         following = all_fences[k + 1] if k + 1 < len(all_fences) else None
         if following is not None and following.is_output:
             program.output = following
