@@ -7,9 +7,11 @@ given, then prints for every page with code blocks:
 
 * visible: lines of code and output shown without opening anything (not in a
   closed ``<details>``, not among a block's hidden setup lines);
-* repeats: visible code lines that repeat a code line visible earlier on the
-  same page. Imports, blank lines and lines of fewer than 8 characters
-  (``else:``, ``)``, ``return``) are not counted: they repeat by nature;
+* repeats: visible code lines that repeat code visible earlier on the same
+  page: each line of a run of 3 consecutive non-blank lines (imports left
+  out) that appeared, in the same order, earlier on the page. Single lines
+  repeat by nature (``raise ValueError(``, ``x = as_tensor(x)``); a repeated
+  run is setup or an implementation shown twice;
 * long: open blocks that show more than 60 lines (the longest in brackets);
 * wide: visible lines longer than 80 characters, about what the content
   column holds at 1280 px in the theme's code font (tests/test_browser.py
@@ -28,7 +30,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 REPO = Path(__file__).resolve().parent.parent
-MAX_LINES, MAX_WIDTH, TRIVIAL = 60, 80, 8
+MAX_LINES, MAX_WIDTH, RUN = 60, 80, 3
 
 
 def visible_lines(code) -> list[str]:
@@ -36,6 +38,22 @@ def visible_lines(code) -> list[str]:
     for hidden in code.select(".la-setup[hidden], .la-setup-toggle"):
         hidden.decompose()
     return code.get_text().rstrip("\n").split("\n")
+
+
+def repeated_lines(lines: list[str], seen: set[tuple[str, ...]]) -> set[int]:
+    """Indices of ``lines`` in a run of ``RUN`` that ``seen`` holds; adds the block's runs."""
+    kept = [
+        (k, line.strip())
+        for k, line in enumerate(lines)
+        if line.strip() and not line.strip().startswith(("import ", "from "))
+    ]
+    runs = [tuple(kept[k : k + RUN]) for k in range(len(kept) - RUN + 1)]
+    repeated = set()
+    for run in runs:
+        if tuple(text for _, text in run) in seen:
+            repeated.update(k for k, _ in run)
+    seen.update(tuple(text for _, text in run) for run in runs)
+    return repeated
 
 
 def is_open(element) -> bool:
@@ -49,7 +67,7 @@ def measure(page: Path) -> dict | None:
     blocks = [c for c in article.select("pre > code") if is_open(c)]
     if not blocks:
         return None
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
     result = {"visible": 0, "repeats": 0, "long": [], "wide": 0}
     for code in blocks:
         is_output = code.find_parent(class_="la-output") is not None
@@ -58,14 +76,8 @@ def measure(page: Path) -> dict | None:
         if len(lines) > MAX_LINES:
             result["long"].append(len(lines))
         result["wide"] += sum(len(line) > MAX_WIDTH for line in lines)
-        if is_output:
-            continue
-        for line in lines:
-            text = line.strip()
-            if len(text) < TRIVIAL or text.startswith(("import ", "from ")):
-                continue
-            result["repeats"] += text in seen
-            seen.add(text)
+        if not is_output:
+            result["repeats"] += len(repeated_lines(lines, seen))
     return result
 
 

@@ -1,4 +1,4 @@
-"""Watching activations and gradients in a PyTorch model with forward and backward hooks.
+"""Watching activations and gradients in a PyTorch model through hooks.
 
 ``LayerStats`` attaches to the layers of a model chosen by type and records,
 per training step, statistics of each layer's output and of the gradient
@@ -20,22 +20,37 @@ from torch import nn
 __all__ = ["STATISTICS", "LayerStats", "make_model", "run_experiment"]
 
 # --8<-- [start:layer_stats]
-STATISTICS = ("mean", "std", "second_moment", "zero_fraction", "grad_norm", "update_ratio")
+# --8<-- [start:layer_stats_hooks]
+# --8<-- [start:layer_stats_init]
+STATISTICS = (
+    "mean",
+    "std",
+    "second_moment",
+    "zero_fraction",
+    "grad_norm",
+    "update_ratio",
+)
 
 
 class LayerStats:
     """Record per-layer statistics at every training step, through hooks.
 
-    For each chosen layer and each step: the ``mean``, ``std``, ``second_moment``
-    (mean of squares) and ``zero_fraction`` of its output, the ``grad_norm`` of
-    the loss gradient with respect to that output, and the ``update_ratio``
-    ||W_after - W_before|| / ||W_before|| of its weight over the step.
+    For each chosen layer and each step: the ``mean``, ``std``,
+    ``second_moment`` (mean of squares) and ``zero_fraction`` of its output,
+    the ``grad_norm`` of the loss gradient with respect to that output, and
+    the ``update_ratio`` ||W_after - W_before|| / ||W_before|| of its weight
+    over the step.
     """
 
-    def __init__(self, model: nn.Module, layer_types=(nn.Linear,), statistics=STATISTICS):
+    def __init__(
+        self, model: nn.Module, layer_types=(nn.Linear,), statistics=STATISTICS
+    ):
         unknown = sorted(set(statistics) - set(STATISTICS))
         if unknown:
-            raise ValueError(f"unknown statistics {unknown}; expected some of {list(STATISTICS)}")
+            raise ValueError(
+                f"unknown statistics {unknown}; "
+                f"expected some of {list(STATISTICS)}"
+            )
         self.statistics = tuple(statistics)
         self.layers = {
             name: module
@@ -44,29 +59,46 @@ class LayerStats:
         }
         if not self.layers:
             kinds = ", ".join(t.__name__ for t in layer_types)
-            raise ValueError(f"the model has no layers of type {kinds} to watch")
+            raise ValueError(
+                f"the model has no layers of type {kinds} to watch"
+            )
         # records[layer][statistic] holds one number per completed step.
-        self.records = {name: {s: [] for s in self.statistics} for name in self.layers}
+        self.records = {
+            name: {s: [] for s in self.statistics} for name in self.layers
+        }
         self.steps = 0
-        self._current = {name: {} for name in self.layers}  # the step in progress
+        self._current = {name: {} for name in self.layers}  # step in progress
         self._last_output: dict[str, torch.Tensor] = {}
         self._weights_before = self._snapshot()
-        self._handles = []
-        # A full backward hook on the first layer reports the gradient of its output
-        # even though its input needs none; PyTorch warns about that, and here it is
-        # exactly what we want.
+        self._handles = self._attach_hooks()
+
+    # --8<-- [end:layer_stats_init]
+    def _attach_hooks(self) -> list:
+        # A full backward hook on the first layer reports the gradient of its
+        # output even though its input needs none; PyTorch warns about that,
+        # and here it is exactly what we want.
+        handles = []
         warnings.filterwarnings(
-            "ignore", message="Full backward hook is firing when gradients are computed"
+            "ignore",
+            message="Full backward hook is firing when gradients are computed",
         )
         for name, module in self.layers.items():
-            self._handles.append(module.register_forward_hook(self._forward_hook(name)))
+            handles.append(
+                module.register_forward_hook(self._forward_hook(name))
+            )
             if "grad_norm" in self.statistics:
-                self._handles.append(module.register_full_backward_hook(self._backward_hook(name)))
+                handles.append(
+                    module.register_full_backward_hook(
+                        self._backward_hook(name)
+                    )
+                )
+        return handles
 
     def _forward_hook(self, name: str):
         def hook(module, inputs, output):
             self._last_output[name] = output.detach()
-            # In float64: squares of tiny float32 activations would underflow to zero.
+            # In float64: squares of tiny float32 activations would underflow
+            # to zero.
             y = output.detach().double()
             values = {
                 "mean": y.mean(),
@@ -82,30 +114,39 @@ class LayerStats:
 
     def _backward_hook(self, name: str):
         def hook(module, grad_input, grad_output):
-            # In float64, for the same reason: a float32 norm of entries near 1e-23
-            # squares them to below float32's smallest number and reports 0.
-            self._current[name]["grad_norm"] = grad_output[0].detach().double().norm().item()
+            # In float64, for the same reason: a float32 norm of entries near
+            # 1e-23 squares them below float32's smallest number: it says 0.
+            self._current[name]["grad_norm"] = (
+                grad_output[0].detach().double().norm().item()
+            )
 
         return hook
 
+    # --8<-- [end:layer_stats_hooks]
     def _snapshot(self) -> dict[str, torch.Tensor | None]:
         return {
-            name: module.weight.detach().clone() if hasattr(module, "weight") else None
+            name: module.weight.detach().clone()
+            if hasattr(module, "weight")
+            else None
             for name, module in self.layers.items()
         }
 
     def step(self, writer=None) -> None:
-        """Close the current step: call once per step, after ``optimizer.step()``."""
+        """Close the current step: call it after every ``optimizer.step()``."""
         after = self._snapshot()
         for name in self.layers:
             before = self._weights_before[name]
             if "update_ratio" in self.statistics:
                 ratio = math.nan
                 if before is not None:
-                    ratio = ((after[name] - before).norm() / before.norm()).item()
+                    ratio = (
+                        (after[name] - before).norm() / before.norm()
+                    ).item()
                 self._current[name]["update_ratio"] = ratio
             for statistic in self.statistics:
-                self.records[name][statistic].append(self._current[name].get(statistic, math.nan))
+                self.records[name][statistic].append(
+                    self._current[name].get(statistic, math.nan)
+                )
             self._current[name] = {}
         self._weights_before = after
         if writer is not None:
@@ -117,10 +158,12 @@ class LayerStats:
             for statistic, series in values.items():
                 writer.add_scalar(f"{name}/{statistic}", series[step], step)
             if name in self._last_output:
-                writer.add_histogram(f"{name}/output", self._last_output[name], step)
+                writer.add_histogram(
+                    f"{name}/output", self._last_output[name], step
+                )
 
     def write(self, writer) -> None:
-        """Write every recorded step as scalars ``layer/statistic`` to a SummaryWriter."""
+        """Write every recorded step as scalars ``layer/statistic``."""
         for name, values in self.records.items():
             for statistic, series in values.items():
                 for step, value in enumerate(series):
@@ -143,6 +186,7 @@ class LayerStats:
 
 
 # --8<-- [start:experiment]
+# --8<-- [start:experiment_models]
 class ResidualBlock(nn.Module):
     """x + Linear(ReLU(LayerNorm(x))): a pre-normalization residual block."""
 
@@ -156,13 +200,20 @@ class ResidualBlock(nn.Module):
         return x + self.linear(self.act(self.norm(x)))
 
 
-def make_model(kind: str, depth: int = 20, width: int = 64, n_in: int = 16) -> nn.Module:
-    """A deep MLP: ``"bad"`` (N(0, 0.01^2) weights), ``"good"`` (He), or ``"residual"``."""
+def make_model(
+    kind: str, depth: int = 20, width: int = 64, n_in: int = 16
+) -> nn.Module:
+    """A deep MLP: ``"bad"`` (N(0, 0.01^2) weights), ``"good"`` (He) or
+    ``"residual"``."""
     if kind not in ("bad", "good", "residual"):
-        raise ValueError(f"unknown kind {kind!r}; expected 'bad', 'good' or 'residual'")
+        raise ValueError(
+            f"unknown kind {kind!r}; expected 'bad', 'good' or 'residual'"
+        )
     if kind == "residual":
         blocks = [ResidualBlock(width) for _ in range(depth)]
-        return nn.Sequential(nn.Linear(n_in, width), *blocks, nn.Linear(width, 1))
+        return nn.Sequential(
+            nn.Linear(n_in, width), *blocks, nn.Linear(width, 1)
+        )
     layers: list[nn.Module] = [nn.Linear(n_in, width), nn.ReLU()]
     for _ in range(depth - 1):
         layers += [nn.Linear(width, width), nn.ReLU()]
@@ -178,11 +229,21 @@ def make_model(kind: str, depth: int = 20, width: int = 64, n_in: int = 16) -> n
     return model
 
 
-def run_experiment(kind: str, steps: int = 60, depth: int = 20, width: int = 64, seed: int = 0):
-    """Train ``make_model(kind)`` on a synthetic regression task; return the stats and losses."""
+# --8<-- [end:experiment_models]
+
+
+def run_experiment(
+    kind: str, steps: int = 60, depth: int = 20, width: int = 64, seed: int = 0
+):
+    """Train ``make_model(kind)`` on a synthetic regression task.
+
+    Returns the recorded statistics and the losses.
+    """
     torch.manual_seed(seed)
     x = torch.randn(512, 16)
-    y = torch.sin(x[:, :1] * 2) + 0.5 * x[:, 1:2] * x[:, 2:3]  # a smooth nonlinear target
+    y = (
+        torch.sin(x[:, :1] * 2) + 0.5 * x[:, 1:2] * x[:, 2:3]
+    )  # a smooth nonlinear target
     model = make_model(kind, depth, width)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     losses = []
@@ -191,7 +252,8 @@ def run_experiment(kind: str, steps: int = 60, depth: int = 20, width: int = 64,
             loss = nn.functional.mse_loss(model(x), y)
             optimizer.zero_grad()
             loss.backward()
-            # Cap the step: the bad initialization must fail by vanishing, not by a blow-up.
+            # Cap the step: the bad initialization must fail by vanishing,
+            # not by a blow-up.
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             stats.step()

@@ -1,4 +1,5 @@
-"""Weight initialization: fans, gains, Xavier and He draws, and signal-propagation experiments.
+"""Weight initialization: fans, gains, Xavier and He draws, and signal
+propagation experiments.
 
 Weights use PyTorch's layout, ``(out_features, in_features, *kernel)``. The
 chapter ``docs/initialization.md`` embeds the sections marked ``--8<--`` below.
@@ -26,13 +27,17 @@ __all__ = [
 
 # --8<-- [start:fans]
 def fan_in_and_fan_out(shape: Sequence[int]) -> tuple[int, int]:
-    """Return ``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``, as PyTorch does."""
+    """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)``, as PyTorch."""
     shape = tuple(shape)
     if len(shape) < 2:
         raise ValueError(
-            f"expected a weight shape (out_features, in_features, *kernel), got {shape}"
+            "expected a weight shape (out_features, in_features, *kernel), "
+            f"got {shape}"
         )
-    if any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s <= 0 for s in shape):
+    if any(
+        not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s <= 0
+        for s in shape
+    ):
         raise ValueError(f"expected positive integer sizes, got {shape}")
     # Each output unit of a convolution sees in_channels * kernel_h * kernel_w
     # inputs; each input feeds out_channels * kernel_h * kernel_w outputs.
@@ -45,7 +50,9 @@ def _generator(rng: np.random.Generator | None) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"expected a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(
+            f"expected a numpy.random.Generator, got {type(rng).__name__}"
+        )
     return rng
 
 
@@ -58,24 +65,30 @@ _LINEAR |= {f"conv_transpose{d}d" for d in (1, 2, 3)}
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """Return the factor by which to scale a weight's std for ``nonlinearity``, as PyTorch does."""
+    """The factor that scales a weight's std for ``nonlinearity``."""
     if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
     if nonlinearity == "relu":
-        return math.sqrt(2.0)  # ReLU halves the second moment; this doubles it back
+        return math.sqrt(
+            2.0
+        )  # ReLU halves the second moment; this doubles it back
     if nonlinearity == "leaky_relu":
         if param is None:
             param = 0.01  # PyTorch's default negative slope
         if isinstance(param, bool) or not isinstance(param, (int, float)):
-            raise ValueError(f"expected a number for the negative slope, got {param!r}")
+            raise ValueError(
+                f"expected a number for the negative slope, got {param!r}"
+            )
         return math.sqrt(2.0 / (1.0 + param**2))
     if nonlinearity == "selu":
-        return 3.0 / 4.0  # found empirically by PyTorch's developers, not derived
+        # Found empirically by PyTorch's developers, not derived.
+        return 3.0 / 4.0
     raise ValueError(
-        f"unknown nonlinearity {nonlinearity!r}; expected one of linear, conv1d, conv2d, "
-        "conv3d, conv_transpose1d/2d/3d, sigmoid, tanh, relu, leaky_relu, selu"
+        f"unknown nonlinearity {nonlinearity!r}; expected one of linear, "
+        "conv1d, conv2d, conv3d, conv_transpose1d/2d/3d, sigmoid, tanh, relu, "
+        "leaky_relu, selu"
     )
 
 
@@ -83,16 +96,23 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 # --8<-- [start:xavier]
-def xavier_uniform(shape, gain: float = 1.0, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Draw from U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot and Bengio)."""
+def xavier_uniform(
+    shape, gain: float = 1.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Draw from U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Glorot and Bengio's uniform initialization.
+    """
     fan_in, fan_out = fan_in_and_fan_out(shape)
-    # A uniform on [-a, a] has variance a^2 / 3, so this variance is 2 / (fan_in + fan_out).
+    # A uniform on [-a, a] has variance a^2 / 3: here 2 / (fan_in + fan_out).
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _generator(rng).uniform(-bound, bound, size=tuple(shape))
 
 
-def xavier_normal(shape, gain: float = 1.0, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Draw from N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+def xavier_normal(
+    shape, gain: float = 1.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Draw from N(0, std^2), ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = fan_in_and_fan_out(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return _generator(rng).normal(0.0, std, size=tuple(shape))
@@ -117,7 +137,7 @@ def kaiming_uniform(
     nonlinearity: str = "leaky_relu",
     rng: np.random.Generator | None = None,
 ) -> np.ndarray:
-    """Draw from U(-b, b) with ``b = sqrt(3) * gain / sqrt(fan)`` (He et al. 2015)."""
+    """Draw from U(-b, b), ``b = sqrt(3) * gain / sqrt(fan)`` (He et al.)."""
     bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity)
     return _generator(rng).uniform(-bound, bound, size=tuple(shape))
 
@@ -129,7 +149,7 @@ def kaiming_normal(
     nonlinearity: str = "leaky_relu",
     rng: np.random.Generator | None = None,
 ) -> np.ndarray:
-    """Draw from N(0, std^2) with ``std = gain / sqrt(fan)`` (He et al. 2015)."""
+    """Draw from N(0, std^2), ``std = gain / sqrt(fan)`` (He et al. 2015)."""
     std = _kaiming_std(shape, a, mode, nonlinearity)
     return _generator(rng).normal(0.0, std, size=tuple(shape))
 
@@ -138,14 +158,17 @@ def kaiming_normal(
 
 
 # --8<-- [start:orthogonal]
-def orthogonal(shape, gain: float = 1.0, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Draw a (semi-)orthogonal matrix, flattened from ``(out, in, *kernel)``, times ``gain``."""
+def orthogonal(
+    shape, gain: float = 1.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """A (semi-)orthogonal matrix times ``gain``, of shape ``(out, in, *k)``."""
     fan_in_and_fan_out(shape)  # validates the shape
     rows = shape[0]
     cols = math.prod(shape[1:])
     flat = _generator(rng).normal(size=(max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
-    # Fixing the signs by R's diagonal makes Q uniformly distributed (Mezzadri 2007).
+    # Fixing the signs by R's diagonal makes Q uniformly distributed
+    # (Mezzadri 2007).
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
@@ -156,6 +179,7 @@ def orthogonal(shape, gain: float = 1.0, rng: np.random.Generator | None = None)
 
 
 # --8<-- [start:layer_statistics]
+# --8<-- [start:initializers]
 _ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     # name: (function, derivative)
     "linear": (lambda y: y, lambda y: np.ones_like(y)),
@@ -165,12 +189,14 @@ _ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 
 
 def _initializer(init, activation: str) -> Callable:
-    """Turn ``init`` (a name, a standard deviation, or a callable) into ``f(shape, rng)``."""
+    """Turn ``init`` (a name, a std or a callable) into ``f(shape, rng)``."""
     if callable(init):
         return init
     if isinstance(init, (int, float)) and not isinstance(init, bool):
         if init <= 0:
-            raise ValueError(f"a standard deviation must be positive, got {init}")
+            raise ValueError(
+                f"a standard deviation must be positive, got {init}"
+            )
         return lambda shape, rng: rng.normal(0.0, init, size=shape)
     gain = calculate_gain(activation)
     named = {
@@ -186,9 +212,13 @@ def _initializer(init, activation: str) -> Callable:
     }
     if init not in named:
         raise ValueError(
-            f"unknown init {init!r}; expected one of {sorted(named)}, a std, or a callable"
+            f"unknown init {init!r}; "
+            f"expected one of {sorted(named)}, a std, or a callable"
         )
     return named[init]
+
+
+# --8<-- [end:initializers]
 
 
 def layer_statistics(
@@ -199,19 +229,27 @@ def layer_statistics(
     n_samples: int = 1000,
     rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
-    """Push N(0, 1) inputs through ``depth`` bias-free layers of ``width`` units and back.
+    """Push N(0, 1) inputs through ``depth`` bias-free layers and back.
 
-    Returns arrays of length ``depth + 1`` (index 0 is the input): the variance
+    The layers have ``width`` units. Returns arrays of length ``depth + 1``
+    (index 0 is the input): the variance
     and the second moment E[x^2] of each layer's activations, and the second
     moment of the gradient with respect to them when the output receives a
     gradient of N(0, 1) entries.
     """
-    for name, value in (("depth", depth), ("width", width), ("n_samples", n_samples)):
+    for name, value in (
+        ("depth", depth),
+        ("width", width),
+        ("n_samples", n_samples),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive integer, got {value!r}"
+            )
     if activation not in _ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {activation!r}; expected one of {sorted(_ACTIVATIONS)}"
+            f"unknown activation {activation!r}; "
+            f"expected one of {sorted(_ACTIVATIONS)}"
         )
     rng = _generator(rng)
     draw = _initializer(init, activation)
@@ -230,7 +268,8 @@ def layer_statistics(
     grad = rng.normal(size=(n_samples, width))  # dL/dx at the last layer
     grads = [grad]
     for w, y in zip(reversed(weights), reversed(pre_activations), strict=True):
-        grad = (grad * df(y)) @ w  # through the activation, then through x @ w.T
+        # Through the activation, then through x @ w.T.
+        grad = (grad * df(y)) @ w
         grads.append(grad)
     grads.reverse()
 

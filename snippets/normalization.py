@@ -2,8 +2,10 @@
 
 Shapes follow PyTorch: ``(N, C)`` or ``(N, C, L)`` for BatchNorm1d,
 ``(N, C, H, W)`` for BatchNorm2d, ``(*, *normalized_shape)`` for LayerNorm and
-RMSNorm. The chapter ``docs/normalization.md`` embeds the sections marked
-``--8<--`` below. This module imports only NumPy, so it can be copied on its own.
+RMSNorm. float16 input is normalized in float32 and returned in float16, as
+PyTorch does; NumPy has no bfloat16, so these layers refuse it. The chapter
+``docs/normalization.md`` embeds the sections marked ``--8<--`` below. This
+module imports only NumPy, so it can be copied on its own.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "RMSNorm"]
 
 # --8<-- [start:base]
 class _Normalization:
-    """What all four layers share: the train/eval switch, calling, and input checks."""
+    """What all four layers share: train/eval, calling and input checks."""
 
     def __init__(self) -> None:
         self.training = True
-        self._cache: tuple | None = None  # what backward needs from the last forward
+        # what backward needs from the last forward
+        self._cache: tuple | None = None
 
     def train(self):
         self.training = True
@@ -37,12 +40,19 @@ class _Normalization:
 
     @staticmethod
     def _check_float(x) -> np.ndarray:
-        if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        if not isinstance(x, np.ndarray) or not np.issubdtype(
+            x.dtype, np.floating
+        ):
             raise TypeError(
                 f"expected a floating-point NumPy array, got {type(x).__name__}"
                 + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
             )
         return x
+
+    @staticmethod
+    def _compute_dtype(dtype) -> np.dtype:
+        """float32 for float16, whose squares and counts overflow at 65504."""
+        return np.promote_types(dtype, np.float32)
 
     def _check_grad(self, dy) -> np.ndarray:
         if self._cache is None:
@@ -50,7 +60,9 @@ class _Normalization:
         dy = self._check_float(dy)
         expected = self._cache[-1]  # every layer caches the input shape last
         if dy.shape != expected:
-            raise ValueError(f"expected dy of shape {expected}, got {dy.shape}")
+            raise ValueError(
+                f"expected dy of shape {expected}, got {dy.shape}"
+            )
         return dy
 
 
@@ -58,20 +70,37 @@ class _Normalization:
 
 
 # --8<-- [start:batchnorm]
+# --8<-- [start:batchnorm_forward]
+# --8<-- [start:batchnorm_init]
 class _BatchNorm(_Normalization):
-    """Normalize each channel (axis 1) over the batch and every axis after the channels."""
+    """Normalize each channel (axis 1) over the batch and all later axes."""
 
     ranks: tuple[int, ...] = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1
+    ) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features <= 0:
-            raise ValueError(f"num_features must be a positive integer, got {num_features!r}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must lie in [0, 1], got {momentum}")
-        if eps <= 0:
-            raise ValueError(f"eps must be positive, got {eps}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        if (
+            isinstance(num_features, bool)
+            or not isinstance(num_features, int)
+            or num_features <= 0
+        ):
+            raise ValueError(
+                f"num_features must be a positive integer, got {num_features!r}"
+            )
+        number = (int, float, np.floating)
+        if momentum is not None and not (
+            isinstance(momentum, number) and 0.0 <= momentum <= 1.0
+        ):
+            raise ValueError(
+                f"momentum must be a number in [0, 1] or None, got {momentum!r}"
+            )
+        if not isinstance(eps, number) or not eps > 0:
+            raise ValueError(f"eps must be positive (a number), got {eps!r}")
+        self.num_features, self.eps = num_features, eps
+        self.momentum = momentum
+        self.num_batches_tracked = 0  # for momentum=None: a cumulative average
         self.gamma = np.ones(num_features)
         self.beta = np.zeros(num_features)
         self.running_mean = np.zeros(num_features)
@@ -79,19 +108,31 @@ class _BatchNorm(_Normalization):
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
 
+    # --8<-- [end:batchnorm_init]
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Normalize ``x`` with batch statistics (training) or running statistics (eval)."""
+        """Normalize by batch statistics (training) or running ones (eval)."""
         x = self._check_float(x)
         if x.ndim not in self.ranks:
             layouts = " or ".join(f"{r}-D" for r in self.ranks)
-            raise ValueError(f"{type(self).__name__} expects {layouts} input, got shape {x.shape}")
+            raise ValueError(
+                f"{type(self).__name__} expects {layouts} input, "
+                f"got shape {x.shape}"
+            )
         if x.shape[1] != self.num_features:
             raise ValueError(
-                f"expected {self.num_features} channels on axis 1, got shape {x.shape}"
+                f"expected {self.num_features} channels on axis 1, "
+                f"got shape {x.shape}"
             )
-        # View as (N, C, positions): the statistics of channel c are over axes 0 and 2.
-        # einsum("ncp->c") sums over both in one pass, without temporaries.
+        if x.size == 0:
+            raise ValueError(
+                f"expected a non-empty batch, got input shape {x.shape}"
+            )
+        # View as (N, C, positions): channel c's statistics are over axes 0
+        # and 2, which einsum("ncp->c") sums in one pass, without temporaries.
+        # float16 is computed in float32, as in PyTorch: 65536 overflows it.
         x3 = x.reshape(x.shape[0], self.num_features, -1)
+        x3 = x3.astype(self._compute_dtype(x.dtype), copy=False)
         count = x3.shape[0] * x3.shape[2]  # values per channel
         if self.training:
             if count <= 1:
@@ -101,43 +142,55 @@ class _BatchNorm(_Normalization):
                 )
             mean = np.einsum("ncp->c", x3) / count
             centred = x3 - mean[:, None]
-            var = np.einsum("ncp,ncp->c", centred, centred) / count  # biased, as in the paper
-            # PyTorch's convention: new = (1 - momentum) * old + momentum * batch, and the
-            # running variance tracks the unbiased estimate (divide by count - 1).
+            var = np.einsum("ncp,ncp->c", centred, centred) / count  # biased
+            # PyTorch's update: new = (1 - momentum) * old + momentum * batch,
+            # and the running variance is unbiased (divide by count - 1).
+            # momentum=None weighs batch t by 1 / t: the mean of all batches.
+            self.num_batches_tracked += 1
             m = self.momentum
+            if m is None:
+                m = 1 / self.num_batches_tracked
             self.running_mean = (1 - m) * self.running_mean + m * mean
-            self.running_var = (1 - m) * self.running_var + m * var * count / (count - 1)
+            self.running_var = (1 - m) * self.running_var + m * var * count / (
+                count - 1
+            )
         else:
-            mean = self.running_mean.astype(x.dtype)
-            var = self.running_var.astype(x.dtype)
+            mean = self.running_mean.astype(x3.dtype)
+            var = self.running_var.astype(x3.dtype)
             centred = x3 - mean[:, None]
-        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x3.dtype)
         x_hat = centred
         x_hat *= inv_std[:, None]  # in place: centred is not needed any more
-        y = x_hat * self.gamma.astype(x.dtype)[:, None]
-        y += self.beta.astype(x.dtype)[:, None]
-        self._cache = (x_hat, inv_std, count, self.training, x.shape)
-        return y.reshape(x.shape)
+        y = x_hat * self.gamma.astype(x3.dtype)[:, None]
+        y += self.beta.astype(x3.dtype)[:, None]
+        self._cache = (x_hat, inv_std, count, self.training, x.dtype, x.shape)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    # --8<-- [end:batchnorm_forward]
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Return dL/dx for the last forward; store dL/dgamma and dL/dbeta."""
         dy = self._check_grad(dy)
-        x_hat, inv_std, count, training, shape = self._cache
-        dy3 = dy.reshape(x_hat.shape)
+        x_hat, inv_std, count, training, dtype, shape = self._cache
+        dy3 = dy.reshape(x_hat.shape).astype(x_hat.dtype, copy=False)
         dbeta = np.einsum("ncp->c", dy3)
         dgamma = np.einsum("ncp,ncp->c", dy3, x_hat)
-        self.dbeta, self.dgamma = dbeta.astype(np.float64), dgamma.astype(np.float64)
-        scale = (self.gamma.astype(dy.dtype) * inv_std)[:, None]  # gamma / sigma per channel
-        if not training:
-            return (dy3 * scale).reshape(shape)  # the statistics are constants in evaluation
-        # The batch mean and variance depend on every x; their gradients fold into the
-        # compact form dx = gamma / sigma * (dy - mean(dy) - x_hat * mean(dy * x_hat)),
+        self.dbeta, self.dgamma = (
+            dbeta.astype(np.float64),
+            dgamma.astype(np.float64),
+        )
+        # gamma / sigma per channel
+        scale = (self.gamma.astype(x_hat.dtype) * inv_std)[:, None]
+        if not training:  # the statistics are constants in evaluation
+            return (dy3 * scale).reshape(shape).astype(dtype, copy=False)
+        # The batch statistics depend on every x; their gradients fold into
+        # dx = gamma / sigma * (dy - mean(dy) - x_hat * mean(dy * x_hat)),
         # and those two means are dbeta / count and dgamma / count.
         dx = x_hat * (dgamma / count)[:, None]
         np.subtract(dy3, dx, out=dx)
         dx -= (dbeta / count)[:, None]
         dx *= scale
-        return dx.reshape(shape)
+        return dx.reshape(shape).astype(dtype, copy=False)
 
 
 class BatchNorm1d(_BatchNorm):
@@ -147,7 +200,7 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of ``(N, C, H, W)`` images, per channel over (N, H, W)."""
+    """Batch normalization of ``(N, C, H, W)`` images, over (N, H, W)."""
 
     ranks = (4,)
 
@@ -156,17 +209,24 @@ class BatchNorm2d(_BatchNorm):
 
 
 # --8<-- [start:layernorm]
+# --8<-- [start:per_sample]
 class _PerSampleNorm(_Normalization):
     """Normalize over the trailing ``normalized_shape`` axes of each sample."""
 
     def __init__(self, normalized_shape, eps: float | None) -> None:
         super().__init__()
         shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+            (normalized_shape,)
+            if isinstance(normalized_shape, int)
+            else tuple(normalized_shape)
         )
-        if not shape or any(isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in shape):
+        if not shape or any(
+            isinstance(s, bool) or not isinstance(s, int) or s <= 0
+            for s in shape
+        ):
             raise ValueError(
-                f"normalized_shape must be positive integers, got {normalized_shape!r}"
+                "normalized_shape must be positive integers, "
+                f"got {normalized_shape!r}"
             )
         if eps is not None and eps <= 0:
             raise ValueError(f"eps must be positive, got {eps}")
@@ -179,13 +239,17 @@ class _PerSampleNorm(_Normalization):
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k :] != self.normalized_shape:
             raise ValueError(
-                f"expected input ending in {self.normalized_shape}, got shape {x.shape}"
+                f"expected input ending in {self.normalized_shape}, "
+                f"got shape {x.shape}"
             )
         return tuple(range(x.ndim - k, x.ndim))
 
 
+# --8<-- [end:per_sample]
+
+
 class LayerNorm(_PerSampleNorm):
-    """Layer normalization (Ba et al. 2016): each sample over its last axes, as in transformers."""
+    """Layer norm (Ba et al. 2016): each sample over its last axes."""
 
     def __init__(self, normalized_shape, eps: float = 1e-5) -> None:
         super().__init__(normalized_shape, eps)
@@ -193,18 +257,23 @@ class LayerNorm(_PerSampleNorm):
         self.dbeta: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return ``gamma * (x - mean) / sqrt(var + eps) + beta`` over the normalized axes."""
+        """Return gamma * (x - mean) / sqrt(var + eps) + beta, per sample."""
         axes = self._axes(x)
-        mean = x.mean(axis=axes, keepdims=True)
-        inv_std = 1.0 / np.sqrt(x.var(axis=axes, keepdims=True) + x.dtype.type(self.eps))
-        x_hat = (x - mean) * inv_std
-        self._cache = (x_hat, inv_std, axes, x.shape)
-        return self.gamma.astype(x.dtype) * x_hat + self.beta.astype(x.dtype)
+        xc = x.astype(self._compute_dtype(x.dtype), copy=False)  # float16: 32
+        mean = xc.mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(
+            xc.var(axis=axes, keepdims=True) + xc.dtype.type(self.eps)
+        )
+        x_hat = (xc - mean) * inv_std
+        self._cache = (x_hat, inv_std, axes, x.dtype, x.shape)
+        y = self.gamma.astype(xc.dtype) * x_hat + self.beta.astype(xc.dtype)
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Return dL/dx; store dL/dgamma and dL/dbeta, summed over the batch axes."""
+        """Return dL/dx; store dL/dgamma and dL/dbeta, sums over the batch."""
         dy = self._check_grad(dy)
-        x_hat, inv_std, axes, _ = self._cache
+        x_hat, inv_std, axes, dtype, _ = self._cache
+        dy = dy.astype(x_hat.dtype, copy=False)
         batch_axes = tuple(range(dy.ndim - len(axes)))
         self.dgamma = (dy * x_hat).sum(axis=batch_axes).astype(np.float64)
         self.dbeta = dy.sum(axis=batch_axes).astype(np.float64)
@@ -212,7 +281,8 @@ class LayerNorm(_PerSampleNorm):
         # The same compact form as batch norm, with the means taken per sample.
         mean_d = d_xhat.mean(axis=axes, keepdims=True)
         mean_d_xhat = (d_xhat * x_hat).mean(axis=axes, keepdims=True)
-        return inv_std * (d_xhat - mean_d - x_hat * mean_d_xhat)
+        dx = inv_std * (d_xhat - mean_d - x_hat * mean_d_xhat)
+        return dx.astype(dtype, copy=False)
 
 
 # --8<-- [end:layernorm]
@@ -220,28 +290,43 @@ class LayerNorm(_PerSampleNorm):
 
 # --8<-- [start:rmsnorm]
 class RMSNorm(_PerSampleNorm):
-    """RMS normalization (Zhang and Sennrich 2019): divide by the root mean square, no centring."""
+    """RMS norm (Zhang and Sennrich 2019): scale by 1 / RMS, no centring."""
 
     def __init__(self, normalized_shape, eps: float | None = None) -> None:
         super().__init__(normalized_shape, eps)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return ``gamma * x / sqrt(mean(x^2) + eps)``; eps defaults to the dtype's epsilon."""
+        """Return ``gamma * x / sqrt(mean(x^2) + eps)``; eps: see below."""
         axes = self._axes(x)
-        eps = np.finfo(x.dtype).eps if self.eps is None else self.eps  # as torch.nn.RMSNorm
-        inv_rms = 1.0 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + x.dtype.type(eps))
-        x_hat = x * inv_rms
-        self._cache = (x_hat, inv_rms, axes, x.shape)
-        return self.gamma.astype(x.dtype) * x_hat
+        xc = x.astype(self._compute_dtype(x.dtype), copy=False)  # float16: 32
+        # As torch.nn.RMSNorm: eps=None is the machine epsilon of the dtype
+        # computed in, so float32's for float16.
+        eps = np.finfo(xc.dtype).eps if self.eps is None else self.eps
+        inv_rms = 1.0 / np.sqrt(
+            np.mean(xc * xc, axis=axes, keepdims=True) + xc.dtype.type(eps)
+        )
+        x_hat = xc * inv_rms
+        self._cache = (x_hat, inv_rms, axes, x.dtype, x.shape)
+        y = self.gamma.astype(xc.dtype) * x_hat
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Return dL/dx; store dL/dgamma, summed over the batch axes."""
         dy = self._check_grad(dy)
-        x_hat, inv_rms, axes, _ = self._cache
-        self.dgamma = (dy * x_hat).sum(axis=tuple(range(dy.ndim - len(axes)))).astype(np.float64)
+        x_hat, inv_rms, axes, dtype, _ = self._cache
+        dy = dy.astype(x_hat.dtype, copy=False)
+        self.dgamma = (
+            (dy * x_hat)
+            .sum(axis=tuple(range(dy.ndim - len(axes))))
+            .astype(np.float64)
+        )
         d_xhat = dy * self.gamma.astype(dy.dtype)
-        # Without the mean there is no mean(d) term: only the scale's dependence on x.
-        return inv_rms * (d_xhat - x_hat * (d_xhat * x_hat).mean(axis=axes, keepdims=True))
+        # Without the mean there is no mean(d) term: only the scale's
+        # dependence on x.
+        dx = inv_rms * (
+            d_xhat - x_hat * (d_xhat * x_hat).mean(axis=axes, keepdims=True)
+        )
+        return dx.astype(dtype, copy=False)
 
 
 # --8<-- [end:rmsnorm]

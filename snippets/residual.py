@@ -1,7 +1,8 @@
-"""Gradient flow through plain and residual networks: the experiments of the normalization chapter.
+"""Gradient flow through plain and residual networks.
 
-A network of ``depth`` blocks maps ``(N, width)`` to ``(N, width)``. A plain block
-is ``x -> f(x @ W.T)``; a residual block is ``x -> x + f(x @ W.T)``. The chapter
+These are the experiments of the normalization chapter. A network of ``depth``
+blocks maps ``(N, width)`` to ``(N, width)``. A plain block is
+``x -> f(x @ W.T)``; a residual block is ``x -> x + f(x @ W.T)``. The chapter
 ``docs/normalization.md`` embeds the sections marked ``--8<--`` below. This
 module imports only NumPy, so it can be copied on its own.
 """
@@ -10,7 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gradient_norms", "jacobian_singular_values", "network_forward_backward"]
+__all__ = [
+    "gradient_norms",
+    "jacobian_singular_values",
+    "network_forward_backward",
+]
 
 # --8<-- [start:network]
 _ACTIVATIONS = {
@@ -24,21 +29,29 @@ _ACTIVATIONS = {
 def _check(depth: int, width: int, weight_std: float, activation: str) -> None:
     for name, value in (("depth", depth), ("width", width)):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            raise ValueError(
+                f"{name} must be a positive integer, got {value!r}"
+            )
     if not weight_std > 0:
         raise ValueError(f"weight_std must be positive, got {weight_std!r}")
     if activation not in _ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {activation!r}; expected one of {sorted(_ACTIVATIONS)}"
+            f"unknown activation {activation!r}; "
+            f"expected one of {sorted(_ACTIVATIONS)}"
         )
 
 
 def network_forward_backward(
-    x: np.ndarray, weights: list[np.ndarray], residual: bool, activation: str, grad_out: np.ndarray
+    x: np.ndarray,
+    weights: list[np.ndarray],
+    residual: bool,
+    activation: str,
+    grad_out: np.ndarray,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Run the blocks on ``x`` (N, width); return the output and dL/dx at each block's input.
+    """Run the blocks on ``x`` (N, width); return the output and dL/dx.
 
-    ``grad_out`` is dL/d(output). Weights are ``(out, in)``, as in ``torch.nn.Linear``.
+    dL/dx is a list, one at each block's input. ``grad_out`` is dL/d(output).
+    Weights are ``(out, in)``, as in ``torch.nn.Linear``.
     """
     f, df = _ACTIVATIONS[activation]
     inputs, pre_activations = [], []
@@ -51,7 +64,8 @@ def network_forward_backward(
     grads = []
     for w, y in zip(reversed(weights), reversed(pre_activations), strict=True):
         through_block = (grad * df(y)) @ w  # dL/dx through f(x @ W.T)
-        # The identity path adds the incoming gradient unchanged: d(x + F(x))/dx = I + F'(x).
+        # The identity path adds the incoming gradient unchanged:
+        # d(x + F(x))/dx = I + F'(x).
         grad = grad + through_block if residual else through_block
         grads.append(grad)
     return x, grads[::-1]
@@ -70,18 +84,23 @@ def gradient_norms(
     seed: int = 0,
     n_samples: int = 64,
 ) -> np.ndarray:
-    """Return ||dL/dx|| at the input of each of ``depth`` blocks (index 0 is the network input).
+    """Return ||dL/dx|| at the input of each of ``depth`` blocks.
 
-    Weights are N(0, weight_std^2); inputs N(0, 1). The loss is L = mean_n <r_n, out_n>
-    for a fixed random r with N(0, 1) entries, so dL/d(output) = r / N has the same
-    size whatever the forward signal did, and the norms show the backward pass alone.
+    Index 0 is the network input. Weights are N(0, weight_std^2); inputs
+    N(0, 1). The loss is L = mean_n <r_n, out_n> for a fixed random r with
+    N(0, 1) entries, so dL/d(output) = r / N has the same size whatever the
+    forward signal did, and the norms show the backward pass alone.
     """
     _check(depth, width, weight_std, activation)
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)]
+    weights = [
+        rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)
+    ]
     x = rng.normal(size=(n_samples, width))
     grad_out = rng.normal(size=(n_samples, width)) / n_samples
-    _, grads = network_forward_backward(x, weights, residual, activation, grad_out)
+    _, grads = network_forward_backward(
+        x, weights, residual, activation, grad_out
+    )
     return np.array([np.linalg.norm(g) for g in grads])
 
 
@@ -97,7 +116,11 @@ def jacobian_singular_values(
     activation: str = "tanh",
     seed: int = 0,
 ) -> list[np.ndarray]:
-    """Singular values of the input-output Jacobian after each of ``depth`` blocks, at one input."""
+    """Singular values of the input-output Jacobian after each block.
+
+    One array for each of the ``depth`` blocks: the spectrum of the Jacobian
+    of the blocks up to it, all at one random input.
+    """
     _check(depth, width, weight_std, activation)
     rng = np.random.default_rng(seed)
     f, df = _ACTIVATIONS[activation]

@@ -359,8 +359,12 @@ def tanh(x) -> Tensor:
 
 def relu(x) -> Tensor:
     x = as_tensor(x)
+    # Select, not multiply: inf * 0 would be nan. As in PyTorch, the gradient
+    # is 0 where x <= 0 and passes elsewhere, at nan too.
     return Tensor.from_op(
-        np.maximum(x.data, 0.0), (x,), lambda g: (g * (x.data > 0),)
+        np.maximum(x.data, 0.0),
+        (x,),
+        lambda g: (np.where(x.data <= 0, 0.0, g),),
     )
 
 

@@ -1,7 +1,8 @@
 """Numerically stable reductions: log-sum-exp, softmax, cross-entropy, clipping.
 
 The chapter ``docs/numerical-stability.md`` embeds the sections marked
-``--8<--`` below. This module imports only NumPy, so it can be copied on its own.
+``--8<--`` below. This module imports only NumPy, so it can be copied on its
+own.
 """
 
 from __future__ import annotations
@@ -22,27 +23,39 @@ __all__ = [
 
 # --8<-- [start:checks]
 def _as_float_array(x) -> np.ndarray:
-    """Return ``x`` as a non-empty floating-point array (integers become float64)."""
+    """Return ``x`` as a floating-point array (integers become float64)."""
     x = np.asarray(x)
     if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"expected real numbers, got an array of dtype {x.dtype}")
+        raise TypeError(
+            f"expected real numbers, got an array of dtype {x.dtype}"
+        )
     if np.issubdtype(x.dtype, np.complexfloating):
         raise TypeError(f"expected real numbers, got complex dtype {x.dtype}")
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
-    if x.size == 0:
-        raise ValueError(f"expected a non-empty array, got shape {x.shape}")
     return x
 
 
-def _check_axis(axis, ndim: int) -> tuple[int, ...]:
-    """Return ``axis`` (None, an int or a tuple of ints) as a tuple of axes in range."""
+def _check_axis(axis, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Return ``axis`` as a tuple of non-empty axes.
+
+    ``axis`` is None (every axis), an int or a tuple of ints.
+    """
+    ndim = len(shape)
     axes = tuple(range(ndim)) if axis is None else axis
     axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
     for a in axes:
         if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for an array of {ndim} dimensions")
-    return tuple(a % max(ndim, 1) for a in axes)
+            raise ValueError(
+                f"axis {a} is out of range for an array of {ndim} dimensions"
+            )
+    axes = tuple(a % max(ndim, 1) for a in axes)
+    if ndim and any(shape[a] == 0 for a in axes):
+        raise ValueError(
+            "expected non-empty axes to reduce, "
+            f"got shape {shape} and axis {axis}"
+        )
+    return axes
 
 
 # --8<-- [end:checks]
@@ -50,9 +63,12 @@ def _check_axis(axis, ndim: int) -> tuple[int, ...]:
 
 # --8<-- [start:logsumexp]
 def logsumexp(x, axis=None, keepdims: bool = False) -> np.ndarray:
-    """Return ``log(sum(exp(x)))`` along ``axis`` without overflow, in ``x``'s dtype."""
+    """Return ``log(sum(exp(x)))`` along ``axis`` without overflow.
+
+    The result has the dtype of ``x``.
+    """
     x = _as_float_array(x)
-    axes = _check_axis(axis, x.ndim)
+    axes = _check_axis(axis, x.shape)
     m = np.max(x, axis=axes, keepdims=True)
     # An axis of all -inf sums to zero: shift by 0 there instead of by -inf.
     m = np.where(np.isneginf(m), 0, m)
@@ -65,9 +81,15 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> np.ndarray:
     # The maxima contribute exactly exp(0) = 1 each. Summing only the others and
     # adding the count through log1p keeps full relative accuracy when the
     # result is close to m.
-    rest = np.sum(np.exp(np.where(is_max, -np.inf, shifted)), axis=axes, keepdims=True)
+    rest = np.sum(
+        np.exp(np.where(is_max, -np.inf, shifted)), axis=axes, keepdims=True
+    )
     with np.errstate(divide="ignore"):  # count 0 means every entry was -inf
-        out = m + np.log(count.astype(x.dtype)) + np.log1p(rest / np.maximum(count, 1))
+        out = (
+            m
+            + np.log(count.astype(x.dtype))
+            + np.log1p(rest / np.maximum(count, 1))
+        )
     if not keepdims:
         out = np.squeeze(out, axis=axes)
     return out.astype(x.dtype, copy=False)
@@ -78,24 +100,27 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> np.ndarray:
 
 # --8<-- [start:softmax]
 def softmax(x, axis=-1) -> np.ndarray:
-    """Return ``exp(x) / sum(exp(x))`` along ``axis``, computed after subtracting the maximum."""
+    """Return ``exp(x - max) / sum(exp(x - max))`` along ``axis``."""
     x = _as_float_array(x)
-    axes = _check_axis(axis, x.ndim)
+    axes = _check_axis(axis, x.shape)
     with np.errstate(over="ignore"):
         e = np.exp(x - np.max(x, axis=axes, keepdims=True))
     return e / np.sum(e, axis=axes, keepdims=True)
 
 
 def log_softmax(x, axis=-1) -> np.ndarray:
-    """Return ``x - logsumexp(x)`` along ``axis``: log-probabilities that never overflow."""
+    """Return ``x - logsumexp(x)`` along ``axis``; it never overflows."""
     x = _as_float_array(x)
-    axes = _check_axis(axis, x.ndim)
+    axes = _check_axis(axis, x.shape)
+    # Shift by the maximum, or by 0 where it is not finite.
     m = np.max(x, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(over="ignore"):
         shifted = x - m
     with np.errstate(divide="ignore"):
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        return shifted - np.log(
+            np.sum(np.exp(shifted), axis=axes, keepdims=True)
+        )
 
 
 # --8<-- [end:softmax]
@@ -103,19 +128,29 @@ def log_softmax(x, axis=-1) -> np.ndarray:
 
 # --8<-- [start:cross_entropy]
 def cross_entropy(logits, targets) -> float:
-    """Mean over the batch of ``-log softmax(logits)[n, targets[n]]``; logits ``(N, C)``."""
+    """Mean over the batch of ``-log softmax(logits)[n, targets[n]]``.
+
+    ``logits`` is ``(N, C)``; ``targets`` holds N class indices.
+    """
     logits = _as_float_array(logits)
     targets = np.asarray(targets)
     if logits.ndim != 2:
-        raise ValueError(f"expected logits of shape (N, C), got shape {logits.shape}")
+        raise ValueError(
+            f"expected logits of shape (N, C), got shape {logits.shape}"
+        )
     if not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(f"expected integer class targets, got dtype {targets.dtype}")
+        raise TypeError(
+            f"expected integer class targets, got dtype {targets.dtype}"
+        )
     n, c = logits.shape
     if targets.shape != (n,):
-        raise ValueError(f"expected targets of shape ({n},), got shape {targets.shape}")
+        raise ValueError(
+            f"expected targets of shape ({n},), got shape {targets.shape}"
+        )
     if targets.min() < 0 or targets.max() >= c:
         raise ValueError(
-            f"targets must lie in [0, {c}), got values from {targets.min()} to {targets.max()}"
+            f"targets must lie in [0, {c}), got values from "
+            f"{targets.min()} to {targets.max()}"
         )
     log_p = log_softmax(logits, axis=1)
     return float(-log_p[np.arange(n), targets].mean())
@@ -126,35 +161,58 @@ def cross_entropy(logits, targets) -> float:
 
 # --8<-- [start:streaming_logsumexp]
 def streaming_logsumexp(blocks: Iterable) -> float:
-    """Return ``logsumexp`` of all values in ``blocks``, holding one block at a time."""
+    """Return the ``logsumexp`` of ``blocks``, holding one block at a time."""
     running_max = -np.inf
-    running_sum = 0.0  # sum of exp(value - running_max) over the values seen so far
-    seen = 0
+    # the sum of exp(value - running_max) over the values seen so far
+    running_sum = 0.0
+    seen, has_nan, has_inf = 0, False, False
     for block in blocks:
         block = _as_float_array(block).astype(np.float64, copy=False)
+        if block.size == 0:
+            raise ValueError(
+                f"expected non-empty blocks, got one of shape {block.shape}"
+            )
         seen += block.size
-        block_max = float(block.max())
-        if block_max == -np.inf:
-            continue  # exp(-inf) adds nothing
+        block_max = float(block.max())  # nan if the block holds a nan
+        has_nan |= bool(np.isnan(block_max))
+        has_inf |= block_max == np.inf
+        # exp(-inf) adds nothing; +inf and nan decide the result below.
+        if not -np.inf < block_max < np.inf:
+            continue
         if block_max > running_max:
-            # A new maximum: rescale what was summed so far to the new reference.
+            # A new maximum: rescale the sum so far to the new reference.
             running_sum *= np.exp(running_max - block_max)
             running_max = block_max
         running_sum += float(np.sum(np.exp(block - running_max)))
     if seen == 0:
         raise ValueError("expected at least one non-empty block")
-    return float(running_max + np.log(running_sum)) if running_sum > 0 else -np.inf
+    if has_nan or has_inf:
+        return np.nan if has_nan else np.inf  # as SciPy: a nan wins over +inf
+    return (
+        float(running_max + np.log(running_sum))
+        if running_sum > 0
+        else -np.inf
+    )
 
 
 # --8<-- [end:streaming_logsumexp]
 
 
 # --8<-- [start:clip_grad_norm]
-def clip_grad_norm(grads: list[np.ndarray], max_norm: float, eps: float = 1e-6) -> float:
-    """Scale ``grads`` in place to a global L2 norm of at most ``max_norm``; return the old norm."""
+def clip_grad_norm(
+    grads: list[np.ndarray], max_norm: float, eps: float = 1e-6
+) -> float:
+    """Scale ``grads`` in place to a global L2 norm of at most ``max_norm``.
+
+    Return the norm they had before.
+    """
     for g in grads:
-        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
-            raise TypeError(f"expected floating-point NumPy arrays, got {type(g).__name__}")
+        if not isinstance(g, np.ndarray) or not np.issubdtype(
+            g.dtype, np.floating
+        ):
+            raise TypeError(
+                f"expected floating-point NumPy arrays, got {type(g).__name__}"
+            )
     if max_norm < 0:
         raise ValueError(f"max_norm must be non-negative, got {max_norm}")
     # The norm of the per-array norms is the norm of all entries together.

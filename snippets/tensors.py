@@ -1,4 +1,4 @@
-"""Tensors and broadcasting: shape rules and channel layouts, for NumPy and PyTorch.
+"""Tensors and broadcasting: shape rules and channel layouts (NumPy, PyTorch).
 
 The chapter ``docs/tensors.md`` embeds the sections marked ``--8<--`` below.
 This module imports only NumPy and PyTorch, so it can be copied on its own.
@@ -21,7 +21,7 @@ __all__ = [
 
 # --8<-- [start:broadcast_shapes]
 def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
-    """Return ``shape`` as a tuple of sizes; an int ``n`` means ``(n,)``, as in NumPy."""
+    """Return ``shape`` as a tuple of sizes; an int ``n`` means ``(n,)``."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
@@ -29,9 +29,13 @@ def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     sizes = []
     for size in shape:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-            raise TypeError(f"expected integer sizes, got {size!r} in {tuple(shape)}")
+            raise TypeError(
+                f"expected integer sizes, got {size!r} in {tuple(shape)}"
+            )
         if size < 0:
-            raise ValueError(f"sizes must be non-negative, got {size} in {tuple(shape)}")
+            raise ValueError(
+                f"sizes must be non-negative, got {size} in {tuple(shape)}"
+            )
         sizes.append(int(size))
     return tuple(sizes)
 
@@ -49,9 +53,10 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
             # Rule 2: sizes must agree, or one of them must be 1 ...
             if a != b and a != 1 and b != 1:
                 raise ValueError(
-                    f"shapes {result} and {shape} cannot be broadcast: at axis "
-                    f"{axis - ndim} (counting from the right) the sizes are {a} "
-                    f"and {b}; they must be equal or one of them must be 1"
+                    f"shapes {result} and {shape} cannot be broadcast: "
+                    f"at axis {axis - ndim} (counting from the right) the "
+                    f"sizes are {a} and {b}; they must be equal or one of "
+                    "them must be 1"
                 )
             # Rule 3: ... and a size-1 axis is stretched to the other size.
             merged.append(b if a == 1 else a)
@@ -64,10 +69,13 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
 
 # --8<-- [start:normalize_channels]
 def normalize_channels(images, mean, std, channel_axis: int = 1):
-    """Return ``(images - mean) / std`` per channel; images ``(N, C, H, W)`` by default."""
+    """Return ``(images - mean) / std`` per channel (axis 1 by default)."""
     is_torch = isinstance(images, torch.Tensor)
     if not is_torch and not isinstance(images, np.ndarray):
-        raise TypeError(f"expected a NumPy array or a torch tensor, got {type(images).__name__}")
+        raise TypeError(
+            "expected a NumPy array or a torch tensor, "
+            f"got {type(images).__name__}"
+        )
     if is_torch:
         floating = images.dtype.is_floating_point
     else:
@@ -79,11 +87,13 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
         )
     if images.ndim < 2:
         raise ValueError(
-            f"expected images with a batch and a channel axis, got shape {tuple(images.shape)}"
+            "expected images with a batch and a channel axis, "
+            f"got shape {tuple(images.shape)}"
         )
     if not -images.ndim <= channel_axis < images.ndim:
         raise ValueError(
-            f"channel_axis {channel_axis} is out of range for {images.ndim} dimensions"
+            f"channel_axis {channel_axis} is out of range for "
+            f"{images.ndim} dimensions"
         )
     channels = images.shape[channel_axis]
     # One size per axis, all 1 except the channel axis: the statistics then
@@ -93,12 +103,15 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
     stats = []
     for name, values in (("mean", mean), ("std", std)):
         if is_torch:
-            values = torch.as_tensor(values, dtype=images.dtype, device=images.device)
+            values = torch.as_tensor(
+                values, dtype=images.dtype, device=images.device
+            )
         else:
             values = np.asarray(values, dtype=images.dtype)
         if tuple(values.shape) != (channels,):
             raise ValueError(
-                f"expected {name} of shape ({channels},), one value per channel, "
+                f"expected {name} of shape ({channels},), "
+                "one value per channel, "
                 f"got shape {tuple(values.shape)}"
             )
         stats.append(values.reshape(stat_shape))
@@ -113,23 +126,36 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
 
 # --8<-- [start:channels]
 def _check_batched(x, what: str) -> None:
-    """Raise unless ``x`` is an array or tensor with a batch, a channel and a spatial axis."""
+    """Raise unless ``x`` is an array or tensor with N, C and spatial axes."""
     if not isinstance(x, (np.ndarray, torch.Tensor)):
-        raise TypeError(f"expected a NumPy array or a torch tensor, got {type(x).__name__}")
+        raise TypeError(
+            f"expected a NumPy array or a torch tensor, got {type(x).__name__}"
+        )
     if x.ndim < 3:
-        raise ValueError(f"expected {what}, at least 3 dimensions, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"expected {what}, at least 3 dimensions, "
+            f"got shape {tuple(x.shape)}"
+        )
 
 
 def to_channels_last(x):
-    """Return a view of ``x`` with axes ``(N, C, *spatial)`` moved to ``(N, *spatial, C)``."""
+    """View ``(N, C, *spatial)`` as ``(N, *spatial, C)``, without copying."""
     _check_batched(x, "(N, C, *spatial)")
-    return x.movedim(1, -1) if isinstance(x, torch.Tensor) else np.moveaxis(x, 1, -1)
+    return (
+        x.movedim(1, -1)
+        if isinstance(x, torch.Tensor)
+        else np.moveaxis(x, 1, -1)
+    )
 
 
 def to_channels_first(x):
-    """Return a view of ``x`` with axes ``(N, *spatial, C)`` moved to ``(N, C, *spatial)``."""
+    """View ``(N, *spatial, C)`` as ``(N, C, *spatial)``, without copying."""
     _check_batched(x, "(N, *spatial, C)")
-    return x.movedim(-1, 1) if isinstance(x, torch.Tensor) else np.moveaxis(x, -1, 1)
+    return (
+        x.movedim(-1, 1)
+        if isinstance(x, torch.Tensor)
+        else np.moveaxis(x, -1, 1)
+    )
 
 
 # --8<-- [end:channels]

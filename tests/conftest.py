@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,14 @@ class Build:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+def built_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Build:
     """Build the site strictly into a temporary folder, once per test session."""
     site = tmp_path_factory.mktemp("site")
+    # The first test that needs the site waits minutes for it: say so, past the capture.
+    say = request.config.pluginmanager.get_plugin("terminalreporter")
+    start = time.monotonic()
+    if say is not None:
+        say.write_line(f"\nbuilding the site: mkdocs build --strict, notebooks executed ({site})")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=REPO,
@@ -59,5 +65,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
         check=False,
     )
     log = result.stdout + result.stderr
+    if say is not None:
+        say.write_line(f"site built in {time.monotonic() - start:.0f} s")
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{log}"
     return Build(site=site, log=log)

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from mkdocs.config import load_config
 
-from conftest import REPO
+from conftest import REPO, load_hook
+
+code_blocks = load_hook("code_blocks")
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CANDIDATES = [os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -191,29 +198,107 @@ def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_si
     print(f"\nscreenshots of {len(report)} pages in {SCREENSHOTS}")
 
 
-def test_code_blocks_have_a_working_copy_button(page, server, built_site):
+# Opens what hides a block (a closed <details>, another tab) and returns the
+# text of the expected-output block right under it, if any.
+REVEAL_BLOCK = """(block) => {
+    for (let node = block; node; node = node.parentElement) {
+        if (node.tagName === "DETAILS") node.open = true;
+        if (node.classList && node.classList.contains("tabbed-block")) {
+            const index = [...node.parentElement.children].indexOf(node);
+            const set = node.closest(".tabbed-set");
+            set.querySelectorAll(":scope > .tabbed-labels > label")[index].click();
+        }
+    }
+    const next = block.nextElementSibling;
+    const output = next && next.classList.contains("la-output");
+    return output ? next.querySelector("code").innerText : null;
+}"""
+
+
+def run_copied(program: str, folder: Path) -> str:
+    """Run a copied program as a reader would: a fresh interpreter, in an empty folder.
+    Returns what it printed; for a program that raises, the traceback's last line too."""
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=folder, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return result.stdout + result.stderr.strip().split("\n")[-1] + "\n"
+    return result.stdout
+
+
+def test_every_python_block_copies_a_program_that_prints_its_output(page, server, tmp_path):
+    """Click the copy button of every Python block of every page, read the clipboard,
+    run what it holds in a fresh interpreter and compare with the output shown under
+    the block. The copy must be exactly the program that tests/test_docs.py runs."""
+    expand = code_blocks.snippet_expander(load_config(str(REPO / "mkdocs.yml")))
+    copied = []
+    for source in sorted((REPO / "docs").glob("*.md")):
+        programs = code_blocks.page_programs(source.read_text(encoding="utf-8"), expand)
+        if not programs:
+            continue
+        page.goto(f"{server}/{source.stem}.html", wait_until="networkidle")
+        blocks = page.locator("article div.la-program")
+        assert blocks.count() == len(programs), f"{source.name}: blocks on the page"
+        for k, program in enumerate(programs):
+            where = f"{source.name}:{program.fence.start + 1}"
+            block = blocks.nth(k)
+            shown = block.evaluate(REVEAL_BLOCK)
+            block.scroll_into_view_if_needed()
+            block.hover()
+            block.locator("button.md-code__button[data-md-type='copy']").click()
+            text = page.evaluate("navigator.clipboard.readText()")
+            assert text == program.code, f"{where}: the copy is not the program the tests run"
+            assert "--8<--" not in text and not re.search(r"#\s*\(\d+\)", text), where
+            copied.append((where, text, shown))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        outputs = list(pool.map(lambda case: run_copied(case[1], tmp_path), copied))
+    for (where, _, shown), output in zip(copied, outputs, strict=True):
+        if shown is not None:
+            assert output.rstrip("\n") == shown.rstrip("\n"), f"{where}: printed something else"
+    assert len(copied) >= 80
+
+
+def test_setup_lines_hide_behind_a_button_that_the_keyboard_opens(page, server):
+    page.goto(f"{server}/einsum.html", wait_until="networkidle")
+    button = page.locator("article .la-setup-toggle").first
+    button.scroll_into_view_if_needed()
+    setup = button.locator("xpath=following-sibling::span[1]")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not setup.is_visible()
+    # Its accessible name says what it holds.
+    assert re.fullmatch(r"\d+ setup lines? shown earlier on this page", button.inner_text().strip())
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "true"
+    assert setup.is_visible()
+    page.keyboard.press("Space")
+    assert not setup.is_visible()
+
+
+BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
+    .filter(code => code.checkVisibility())
+    .map(code => ({
+        overflow: code.scrollWidth - code.clientWidth,
+        line: code.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), ""),
+    }))"""
+
+
+def test_every_code_and_output_block_fits_its_box_at_1280_px(browser, server, built_site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    wide = []
     for name in nav_pages(built_site.site):
         if name == "print_page.html":
-            continue  # the one-page version carries the same blocks without the buttons' script
-        page.goto(f"{server}/{name}", wait_until="networkidle")
-        blocks = page.locator("div.highlight pre")
-        if blocks.count() == 0:
             continue
-        first = page.locator("div.highlight").first
-        first.hover()
-        button = first.locator("button.md-code__button[data-md-type='copy']")
-        assert button.count() == 1, f"{name}: no copy button"
-        button.click()
-        copied = page.evaluate("navigator.clipboard.readText()")
-        expected = first.locator("code").inner_text()
-        assert copied.strip() == expected.strip(), f"{name}: the copy button copied something else"
-        # Blocks get their button as they come into view (the theme's content.lazy).
-        last = page.locator("article > div.highlight").last  # not one folded away
-        last.scroll_into_view_if_needed()
-        last.hover()
-        from playwright.sync_api import expect
-
-        expect(last.locator("button.md-code__button[data-md-type='copy']")).to_have_count(1)
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        # Draw every block: off-screen ones are skipped (content-visibility) until seen.
+        tab.add_style_tag(content="pre > code { content-visibility: visible !important }")
+        tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        for block in tab.evaluate(BLOCK_WIDTHS):
+            if block["overflow"] > 0:
+                wide.append(f"{name}: {block['line'][:60]}... ({block['overflow']} px too wide)")
+    context.close()
+    assert not wide, "\n".join(wide)
 
 
 OFF_SCREEN_CODE = """() => {
@@ -247,12 +332,100 @@ def test_a_figure_below_the_fold_loads_when_scrolled_to(page, server):
     from playwright.sync_api import expect
 
     page.goto(f"{server}/autodiff.html", wait_until="networkidle")
-    figure = page.locator("article img[src$='autodiff-jacobian-cost.svg']")
+    figure = page.locator("article img[src$='autodiff-jacobian-cost.svg#only-light']")
     assert figure.get_attribute("loading") == "lazy"
     assert figure.evaluate("i => i.complete") is False  # not fetched while far below
     figure.scroll_into_view_if_needed()
     expect(figure).to_have_js_property("complete", True)
     assert figure.evaluate("i => i.naturalWidth") > 0
+
+
+def figure_pages(site: Path) -> list[str]:
+    return [
+        n
+        for n in nav_pages(site)
+        if n != "print_page.html" and 'src="figures/' in (site / n).read_text(encoding="utf-8")
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_figure_text_is_at_least_9_px(browser, server, built_site, width):
+    """The smallest text of every figure, as drawn: the SVG's smallest font size
+    times the scale of the image (benchmarks/figures.py prints the same)."""
+    from benchmarks.figures import figure_text_px, show_scheme
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    tab = context.new_page()
+    measured = []
+    for name in figure_pages(built_site.site):
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        for scheme in ("default", "slate"):
+            show_scheme(tab, scheme)
+            measured += [(name, scheme, row) for row in figure_text_px(tab, built_site.site)]
+    context.close()
+    assert len(measured) >= 2 * 12
+    small = [(n, s, r["figure"], round(r["px"], 2)) for n, s, r in measured if r["px"] < 9]
+    assert small == []
+
+
+def test_figures_follow_the_dark_theme(browser, server, built_site):
+    """In the dark scheme every figure shows its dark file, and no white box."""
+    from PIL import Image
+
+    from benchmarks.figures import show_scheme
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    checked = 0
+    for name in figure_pages(built_site.site):
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        show_scheme(tab, "slate")
+        tab.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
+        tab.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
+        links = tab.locator("article a.figure-zoom")
+        for k in range(links.count()):
+            link = links.nth(k)
+            link.scroll_into_view_if_needed()
+            shown = link.locator("img:visible")
+            shown.first.wait_for(timeout=10_000)
+            assert shown.count() == 1, f"{name}: figure {k + 1} shows {shown.count()} images"
+            src = shown.get_attribute("src")
+            assert src.endswith("-dark.svg#only-dark"), f"{name}: figure {k + 1} shows {src}"
+            loaded = "i => i.complete && i.naturalWidth > 0"
+            tab.wait_for_function(loaded, arg=shown.element_handle())
+            picture = Image.open(io.BytesIO(shown.screenshot())).convert("L")
+            pixels = list(picture.getdata())
+            white = sum(p > 230 for p in pixels) / len(pixels)
+            mean = sum(pixels) / len(pixels)
+            assert white < 0.08 and mean < 100, f"{name}: figure {k + 1}: {white:.0%} white"
+            checked += 1
+    context.close()
+    assert checked >= 12
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_figure_opens_full_size_from_the_keyboard_and_closes(browser, server, width):
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    tab = context.new_page()
+    watch_problems(tab, server)
+    tab.goto(f"{server}/tensors.html", wait_until="networkidle")
+    link = tab.locator("article a.figure-zoom").first
+    link.scroll_into_view_if_needed()
+    inline = link.locator("img:visible").bounding_box()["width"]
+    link.focus()
+    tab.keyboard.press("Enter")
+    dialog = tab.locator("dialog.figure-dialog[open]")
+    dialog.wait_for(timeout=5000)
+    assert tab.url.endswith("tensors.html")  # no navigation away from the page
+    big = dialog.locator("img")
+    tab.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=big.element_handle())
+    assert big.get_attribute("src").endswith("tensors-broadcasting.svg")
+    assert big.bounding_box()["width"] > inline * 1.3  # larger than in the column
+    tab.keyboard.press("Escape")
+    assert tab.locator("dialog.figure-dialog[open]").count() == 0
+    assert tab.evaluate("document.activeElement.classList.contains('figure-zoom')")
+    assert tab.problems == []
+    context.close()
 
 
 def test_palette_toggle_switches_and_persists(page, server):
@@ -331,6 +504,131 @@ def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):
     context.close()
 
 
+# A fontconfig that hides every math font of the machine from the browser: the
+# page must then bring its own.
+NO_MATH_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <cachedir>{cache}</cachedir>
+  <selectfont><rejectfont>
+    <glob>*Math*</glob><glob>*math*</glob>{families}
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+LOCAL_MATH_FONTS = ["Cambria Math", "STIX Two Math", "Latin Modern Math", "Libertinus Math"]
+
+
+def platform_fonts(tab, selector: str) -> list[dict]:
+    """The fonts (and glyph counts) that draw the text of the first ``selector``."""
+    session = tab.context.new_cdp_session(tab)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument")["root"]["nodeId"]
+    node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    assert node, f"nothing matches {selector}"
+    return session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+
+
+MATH_BOXES = """() => {
+    const box = e => e.getBoundingClientRect();
+    const text = parseFloat(getComputedStyle(document.querySelector("article p")).fontSize);
+    const sum = [...document.querySelectorAll(".math-display munder > mo")]
+        .find(o => o.textContent === "\\u2211");
+    const hat = [...document.querySelectorAll("mover[accent=true]")]
+        .find(m => m.lastElementChild.textContent === "\\u02c6");
+    return {
+        text,
+        sum: sum && {height: box(sum).height, bottom: box(sum).bottom,
+                     limitTop: box(sum.nextElementSibling).top},
+        hat: hat && {accent: box(hat.lastElementChild), base: box(hat.firstElementChild)},
+    };
+}"""
+
+
+def test_math_is_typeset_with_the_books_math_font(browser, server, tmp_path):
+    """On a machine with no math font, the page brings its own (STIX Two Math,
+    cut to the book's formulas), and with it a display sum grows and takes its
+    limits below, and a hat is one small glyph over its letter."""
+    families = "".join(
+        f'<pattern><patelt name="family"><string>{f}</string></patelt></pattern>'
+        for f in LOCAL_MATH_FONTS
+    )
+    config = tmp_path / "fonts.conf"
+    config.write_text(NO_MATH_FONTS.format(cache=tmp_path / "cache", families=families))
+    bare = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=CHROMIUM_FLAGS,
+        env={**os.environ, "FONTCONFIG_FILE": str(config)},
+    )
+    try:
+        tab = bare.new_page(viewport={"width": 1280, "height": 900})
+        watch_problems(tab, server)
+        for name in ("numerical-stability.html", "normalization.html"):
+            tab.goto(f"{server}/{name}", wait_until="networkidle")
+            tab.evaluate("document.fonts.ready.then(() => true)")
+            faces = tab.evaluate(
+                "[...document.fonts].filter(f => f.family.replaceAll('\"', '') === 'Book Math')"
+                ".map(f => f.status)"
+            )
+            assert faces == ["loaded"], f"{name}: the book's math font did not load"
+            fonts = platform_fonts(tab, "article math mi")
+            assert [(f["familyName"], f["isCustomFont"]) for f in fonts] == [
+                ("STIX Two Math", True)
+            ]
+            boxes = tab.evaluate(MATH_BOXES)
+            if boxes["sum"]:
+                # A display-size sum: taller than a line of text (a text-size one
+                # is about 1.1 em), with its limit below it, not beside it.
+                assert boxes["sum"]["height"] > 1.4 * boxes["text"], boxes
+                assert boxes["sum"]["limitTop"] >= boxes["sum"]["bottom"] - 2, boxes
+            if boxes["hat"]:
+                accent, base = boxes["hat"]["accent"], boxes["hat"]["base"]
+                assert accent["height"] < 0.5 * boxes["text"], boxes  # not a tall caret
+                assert accent["bottom"] <= base["top"] + 0.3 * boxes["text"], boxes
+                centre = accent["left"] + accent["width"] / 2
+                assert base["left"] <= centre <= base["right"], boxes
+                drawn = platform_fonts(tab, "mover[accent=true] > mo")
+                assert sum(f["glyphCount"] for f in drawn) == 1  # one glyph, not an assembly
+        assert tab.evaluate(MATH_BOXES)["hat"], "normalization.html has no hat to measure"
+        assert tab.problems == []
+    finally:
+        bare.close()
+
+
+DISPLAY_MATH_FITS = """() => {
+    const page = document.scrollingElement.scrollWidth <= window.innerWidth;
+    const unmarked = [...document.querySelectorAll("math[display=block]")].filter(m => {
+        const box = m.closest(".math-display");
+        const wide = m.getBoundingClientRect().width > (box || m).clientWidth + 1;
+        return wide && !(box && getComputedStyle(box).overflowX === "auto");
+    }).map(m => m.textContent.slice(0, 30));
+    const split = [...document.querySelectorAll(".math-nowrap")]
+        .filter(s => s.getClientRects().length > 1).map(s => s.textContent.slice(0, 30));
+    return {page, unmarked, split};
+}"""
+
+
+def test_math_fits_a_phone_and_keeps_its_punctuation(browser, server, built_site):
+    """At 390 px no formula widens the page: one wider than the column scrolls in
+    its own box (extra.css shades the side where more of it lies), and inline
+    math never leaves the punctuation after it alone at the start of a line."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    pages = [n for n in nav_pages(built_site.site) if n != "print_page.html"]
+    checked = 0
+    for name in pages:
+        if "<math" not in (built_site.site / name).read_text(encoding="utf-8"):
+            continue
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        tab.evaluate("document.fonts.ready.then(() => true)")
+        found = tab.evaluate(DISPLAY_MATH_FITS)
+        assert found == {"page": True, "unmarked": [], "split": []}, f"{name}: {found}"
+        checked += 1
+    context.close()
+    assert checked >= 6
+
+
 @pytest.mark.parametrize("missing", ["no-such-page.html", "a/b/no-such-page.html"])
 def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path, missing):
     """Published under site_url's path, the 404 page answers for any missing
@@ -357,3 +655,262 @@ def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path,
     finally:
         context.close()
         httpd.shutdown()
+
+
+# Issue 16: the scholar's apparatus and the smaller things. Each test below
+# fails again if its fix is undone.
+
+# "Vaswani et al. 2017", "Glorot and Bengio (2010)"; not a date ("November 2026").
+MONTH = (
+    "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\b"
+)
+CITATION = re.compile(
+    rf"\b(?!{MONTH})[A-Z][a-z]+(?: et al\.| and [A-Z][a-z]+)?,? \(?(?:19|20)\d\d\)?"
+)
+PROSE_OUTSIDE_LINKS = """() => {
+    const copy = document.querySelector("article").cloneNode(true);
+    copy.querySelectorAll("a, pre, code, math, script, style").forEach(e => e.remove());
+    return copy.innerText;
+}"""
+
+
+def chapter_pages(site: Path) -> list[str]:
+    """The pages that get a notebook: the chapters (notebooks.py)."""
+    return sorted(p.stem + ".html" for p in (site / "notebooks").glob("*.ipynb"))
+
+
+def test_every_reference_has_an_id_and_a_doi_arxiv_or_publisher_link(page, server):
+    page.goto(f"{server}/references.html", wait_until="networkidle")
+    entries = page.locator("article h2:is(#books, #papers) + ul > li").evaluate_all(
+        """items => items.map(li => ({id: li.id, text: li.innerText,
+            links: [...li.querySelectorAll("a[href^='https://']")].map(a => a.href)}))"""
+    )
+    assert len(entries) >= 15
+    for entry in entries:
+        assert re.fullmatch(r"[a-z]+-(19|20)\d\d", entry["id"]), entry["text"][:60]
+        assert entry["links"], f"no DOI, arXiv or publisher link: {entry['text'][:60]}"
+    links = [link for entry in entries for link in entry["links"]]
+    assert sum("doi.org/10." in link or "arxiv.org/abs/" in link for link in links) >= 14
+
+
+def test_every_citation_links_to_its_reference(page, server, built_site):
+    page.goto(f"{server}/references.html", wait_until="networkidle")
+    ids = set(page.locator("article li[id]").evaluate_all("items => items.map(li => li.id)"))
+    cited = set()
+    for name in nav_pages(built_site.site):
+        if name in ("references.html", "print_page.html"):
+            continue
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        unlinked = CITATION.findall(page.evaluate(PROSE_OUTSIDE_LINKS))
+        assert unlinked == [], f"{name}: citations without a link: {unlinked}"
+        for href in page.locator("article a[href*='references.html#']").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        ):
+            assert href.split("#", 1)[1] in ids, f"{name}: {href} names no reference"
+            cited.add(href.split("#", 1)[1])
+    assert len(cited) >= 9  # the chapters cite nine papers in their text
+    page.goto(f"{server}/einsum.html", wait_until="networkidle")
+    # navigation.instant makes the links absolute: match the end of the address.
+    page.locator("article a[href$='references.html#vaswani-2017']").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("references.html#vaswani-2017")
+    target = page.locator("li:target")
+    assert target.count() == 1 and "Attention is all you need" in target.inner_text()
+
+
+def test_the_home_page_offers_bibtex_to_cite_the_book(page, server):
+    page.goto(f"{server}/index.html", wait_until="networkidle")
+    assert page.locator("article h2#cite-this-book").count() == 1
+    block = page.locator("article h2#cite-this-book ~ div.highlight").first
+    assert block.locator("code .nc").first.inner_text() == "@misc"  # highlighted as BibTeX
+    block.scroll_into_view_if_needed()
+    block.hover()
+    block.locator("button.md-code__button[data-md-type='copy']").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip().startswith("@misc{") and copied.strip().endswith("}")
+    assert "title  = {Linear Algebra for Deep Learning}" in copied
+    assert "https://linear-algebra-for-deep-learning.github.io/book/" in copied
+
+
+def test_an_equation_the_text_refers_to_is_numbered(page, server):
+    page.goto(f"{server}/normalization.html", wait_until="networkidle")
+    equation = page.locator("article .equation#eq-batchnorm-backward")
+    assert equation.locator(".equation__number").inner_text() == "(1)"
+    assert equation.locator("math").count() == 1
+    math_box = equation.locator("math").bounding_box()
+    number_box = equation.locator(".equation__number").bounding_box()
+    assert number_box["x"] >= math_box["x"] + math_box["width"] - 1  # at the right
+    reference = page.locator("article a[href$='#eq-batchnorm-backward']")
+    assert reference.count() >= 1 and reference.first.inner_text() == "(1)"
+
+
+def test_the_lab_page_has_the_notebook_bar(page, server):
+    page.goto(f"{server}/lab-strides.html", wait_until="networkidle")
+    bar = page.locator("article h1 + p")
+    buttons = bar.locator("a.md-button")
+    assert buttons.all_inner_texts() == ["Download as a notebook", "Open in Colab", "Notation"]
+    download = buttons.nth(0)
+    assert download.get_attribute("download") is not None
+    response = page.request.get(download.evaluate("a => a.href"))
+    assert response.ok and '"cells"' in response.text()  # the notebook itself
+    colab = buttons.nth(1).get_attribute("href")
+    assert colab == (
+        "https://colab.research.google.com/github/linear-algebra-for-deep-learning/book"
+        "/blob/main/docs/lab-strides.ipynb"
+    )
+    buttons.nth(2).click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("notation.html")
+
+
+CONTRAST = """element => {
+    const parse = c => {
+        const [r, g, b, a = 1] = c.match(/[\\d.]+/g).map(Number);
+        return [r, g, b, a];
+    };
+    // Composite the backgrounds from the element up to the first opaque one.
+    const layers = [];
+    for (let node = element; node; node = node.parentElement) {
+        const layer = parse(getComputedStyle(node).backgroundColor);
+        if (layer[3] > 0) layers.push(layer);
+        if (layer[3] >= 1) break;
+    }
+    let bg = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) {
+        bg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)];
+    }
+    const [r, g, b, a] = parse(getComputedStyle(element).color);
+    const fg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)];
+    const luminance = ([r, g, b]) => {
+        const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_buttons_have_a_contrast_of_at_least_4_5(browser, server, scheme):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    tab = context.new_page()
+    try:
+        for name in ("tensors.html", "lab-strides.html", "index.html"):
+            tab.goto(f"{server}/{name}", wait_until="networkidle")
+            expected = "slate" if scheme == "dark" else "default"
+            assert tab.locator("body").get_attribute("data-md-color-scheme") == expected
+            tab.mouse.move(0, 0)  # no button hovered
+            for button in tab.locator("article .md-button").all():
+                ratio = button.evaluate(CONTRAST)
+                assert ratio >= 4.5, f"{name} ({scheme}): {button.inner_text()!r} at {ratio:.2f}:1"
+    finally:
+        context.close()
+
+
+def test_tooltips_only_in_running_text_and_in_every_chapter(page, server, built_site):
+    chapters = chapter_pages(built_site.site)
+    assert len(chapters) >= 7
+    for name in nav_pages(built_site.site):
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        stray = page.locator("article :is(h1, h2, h3, h4, h5, h6, a, code, pre) abbr")
+        assert stray.count() == 0, f"{name}: tooltips in {stray.first.evaluate('e => e.outerHTML')}"
+        if name in chapters:
+            assert page.locator("article abbr[title]").count() > 0, f"{name}: no tooltip"
+        if name == "references.html":  # names and titles: "Xavier Glorot" is no scheme
+            assert page.locator("article abbr").count() == 0
+    page.goto(f"{server}/autodiff.html", wait_until="networkidle")
+    term = page.locator("article p abbr", has_text="JVP").first
+    term.scroll_into_view_if_needed()
+    term.hover()  # the theme's tooltip shows the definition
+    page.locator(".md-tooltip2, .md-tooltip").filter(has_text="Jacobian-vector").first.wait_for()
+
+
+def test_the_glossary_has_one_row_per_term_and_at_least_40(page, server):
+    page.goto(f"{server}/glossary.html", wait_until="networkidle")
+    terms = page.locator("article table tbody tr td:first-child").all_inner_texts()
+    assert len(terms) >= 40
+    keys = [t.lower().removesuffix("s") for t in terms]
+    assert len(set(keys)) == len(keys), "a term with two rows (a plural, a capital)"
+
+
+def test_no_page_mentions_an_outline(page, server, built_site):
+    for name in nav_pages(built_site.site):
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        text = page.locator("article").inner_text()
+        assert not re.search(r"\boutline\b", text, re.I), f"{name} mentions an outline"
+
+
+def test_the_404_page_links_home_offers_search_and_lists_the_pages(browser, built_site, tmp_path):
+    prefix = site_path()
+    root = tmp_path / "root"
+    (root / prefix).parent.mkdir(parents=True, exist_ok=True)
+    (root / prefix).symlink_to(built_site.site, target_is_directory=True)
+    httpd, address = serve(PagesHandler, root)
+    base = f"{address}/{prefix}"
+    context = browser.new_context()
+    tab = context.new_page()
+    try:
+        response = tab.goto(f"{base}/some/deep/missing.html", wait_until="networkidle")
+        assert response.status == 404
+        links = tab.locator("article a[href]")
+        hrefs = links.evaluate_all("links => links.map(a => a.href)")
+        assert len(hrefs) >= 10  # home, and every page of the book
+        for href in hrefs:
+            assert tab.request.get(href).ok, href
+        tab.locator("article a.md-button", has_text="home page").click()
+        tab.wait_for_load_state("load")
+        assert tab.url == f"{base}/index.html"
+        tab.goto(f"{base}/some/deep/missing.html", wait_until="networkidle")
+        tab.locator("article form[role=search] input[name=q]").fill("broadcasting")
+        tab.locator("article form[role=search] button[type=submit]").click()
+        tab.wait_for_selector(".md-search-result__item", timeout=20_000)
+        results = tab.locator(".md-search-result__item a").evaluate_all(
+            "els => els.map(e => e.href)"
+        )
+        assert any("tensors.html" in href for href in results)
+    finally:
+        context.close()
+        httpd.shutdown()
+
+
+def tab_sets(markdown: str) -> list[list[str]]:
+    """The labels of each content-tab set (``=== "Label"``) of a Markdown page, in order."""
+    sets: list[list[str]] = []
+    open_indent = None
+    for line in markdown.splitlines():
+        header = re.match(r'^( *)=== "([^"]+)"', line)
+        indent = len(line) - len(line.lstrip(" "))
+        if header:
+            if open_indent != len(header[1]):
+                sets.append([])
+            sets[-1].append(header[2])
+            open_indent = len(header[1])
+        elif line.strip() and open_indent is not None and indent <= open_indent:
+            open_indent = None  # text at the tabs' level ends the set
+    return sets
+
+
+def test_tab_sets_are_read_from_markdown():
+    text = '=== "A"\n\n    a\n\n=== "B"\n\n    b\n\ntext\n\n=== "C"\n    c\n'
+    assert tab_sets(text) == [["A", "B"], ["C"]]
+
+
+def test_numpy_comes_before_pytorch_in_every_tab_set():
+    checked = 0
+    for page in sorted((REPO / "docs").rglob("*.md")):
+        for labels in tab_sets(page.read_text(encoding="utf-8")):
+            if "NumPy" in labels and "PyTorch" in labels:
+                checked += 1
+                assert labels.index("NumPy") < labels.index("PyTorch"), f"{page.name}: {labels}"
+    assert checked >= 3
+
+
+def test_numpy_is_the_first_tab_on_the_site(page, server, built_site):
+    for name in nav_pages(built_site.site):
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        for labels in page.locator("article .tabbed-labels").evaluate_all(
+            "sets => sets.map(s => [...s.querySelectorAll('label')].map(l => l.innerText.trim()))"
+        ):
+            if "NumPy" in labels and "PyTorch" in labels:
+                assert labels.index("NumPy") < labels.index("PyTorch"), f"{name}: {labels}"

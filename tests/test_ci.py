@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import subprocess
-import sys
+import sysconfig
 
 import pytest
 import yaml
@@ -25,22 +25,46 @@ def quick_start_commands() -> list[str]:
     return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL)]
 
 
+CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
+
+
 def test_readme_quick_start_is_two_commands():
     serve, test = quick_start_commands()
     for command in (serve, test):
         assert "\n" not in command
+        # PyTorch's CPU build on Linux, without a detour through the CUDA build.
         assert command.startswith(
-            "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+            f"python3 -m venv .venv && .venv/bin/pip install {CPU_INDEX} -r requirements.txt"
         )
     assert serve.endswith("mkdocs serve -a 127.0.0.1:8000")
     assert test.endswith("python -m pytest")
 
 
-def test_ci_runs_the_readme_test_command():
+def test_readme_chapter_table_follows_the_nav():
+    with open(REPO / "mkdocs.yml", encoding="utf-8") as handle:
+        nav = yaml.load(handle, Loader=yaml.BaseLoader)["nav"]
+
+    def files(entries) -> list[str]:
+        found = []
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            found += files(value) if isinstance(value, list) else [value]
+        return found
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Chapters", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`docs/" in line]
+    listed = [re.search(r"`docs/([^`]+)`", row).group(1) for row in rows]
+    assert listed == [page for page in files(nav) if page in listed]
+
+
+def test_ci_runs_the_readme_test_command_in_its_own_environment():
     test_command = quick_start_commands()[1]
     script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    commands = [line for line in script.splitlines() if line and not line.startswith("#")]
-    assert commands[-1] == test_command
+    commands = [line for line in script.splitlines() if line and not line.lstrip().startswith("#")]
+    assert commands[-1] == test_command.replace(".venv", ".ci-venv")
+    # The contributor's .venv (and the pre-commit installed there) stays as it was.
+    assert not any(re.search(r"(?<![\w-])\.venv\b", command) for command in commands)
 
 
 def test_requirements_pin_every_dependency():
@@ -49,7 +73,8 @@ def test_requirements_pin_every_dependency():
     assert requirements, "requirements.txt lists nothing"
     for requirement in requirements:
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+-]*", requirement), requirement
-    assert "torch==2.13.0" in requirements
+    # Dependabot moves the pins; nothing here repeats a version by hand.
+    assert any(requirement.startswith("torch==") for requirement in requirements)
 
 
 def test_build_outputs_and_environments_are_ignored():
@@ -59,6 +84,7 @@ def test_build_outputs_and_environments_are_ignored():
             "check-ignore",
             "site/index.html",
             ".venv/bin/python",
+            ".ci-venv/bin/python",
             "snippets/__pycache__/x.pyc",
         ],
         cwd=REPO,
@@ -66,7 +92,7 @@ def test_build_outputs_and_environments_are_ignored():
         text=True,
         check=False,
     )
-    assert len(ignored.stdout.split()) == 3, ignored.stdout
+    assert len(ignored.stdout.split()) == 4, ignored.stdout
 
 
 def load_workflow() -> dict:
@@ -80,6 +106,10 @@ def test_workflow_tests_builds_and_deploys_with_least_permissions():
     assert set(workflow["on"]) >= {"pull_request", "push"}
     assert workflow["permissions"] == {"contents": "read"}
     assert "group" in workflow["concurrency"]
+    # Cancelling a run of main could stop a Pages deploy halfway: pull requests only.
+    assert workflow["concurrency"]["cancel-in-progress"] == (
+        "${{ github.event_name == 'pull_request' }}"
+    )
     jobs = workflow["jobs"]
     assert "bash .ci/run" in [step.get("run") for step in jobs["test"]["steps"]]
     build_steps = jobs["build"]["steps"]
@@ -97,6 +127,17 @@ def test_workflow_tests_builds_and_deploys_with_least_permissions():
             assert "permissions" not in job, f"job {name} widens the permissions"
 
 
+def test_workflow_tests_every_python_the_readme_names_with_a_pip_cache():
+    jobs = load_workflow()["jobs"]
+    versions = jobs["test"]["strategy"]["matrix"]["python-version"]
+    assert versions == ["3.11", "3.12", "3.13"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"Python {versions[0]}, {versions[1]} or {versions[2]}" in " ".join(readme.split())
+    for name in ("test", "build", "notebooks"):
+        (setup,) = [s for s in jobs[name]["steps"] if "setup-python" in s.get("uses", "")]
+        assert setup["with"]["cache"] == "pip", f"job {name} downloads every wheel again"
+
+
 def test_workflow_actions_are_pinned_by_commit():
     for job in load_workflow()["jobs"].values():
         for step in job["steps"]:
@@ -104,7 +145,8 @@ def test_workflow_actions_are_pinned_by_commit():
                 assert SHA_PINNED.match(step["uses"]), step["uses"]
 
 
-BIN = f"{sys.prefix}/bin"  # where pip installed the requirements' command-line tools
+# Where pip installed the requirements' command-line tools (bin/, or Scripts\\ on Windows).
+BIN = sysconfig.get_path("scripts")
 
 
 def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -118,7 +160,7 @@ def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"},
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
 
 
@@ -155,3 +197,47 @@ def test_contributor_files_are_in_place():
     assert {"ruff-check", "ruff-format", "trailing-whitespace", "end-of-file-fixer"} <= ids
     licence = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert "MIT License" in licence and "CC BY-SA 4.0" in licence
+
+
+LATEST = REPO / ".github" / "workflows" / "latest.yml"
+
+
+def test_latest_workflow_runs_everything_weekly_against_the_newest_libraries():
+    with open(LATEST, encoding="utf-8") as handle:
+        workflow = yaml.load(handle, Loader=yaml.BaseLoader)
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    (schedule,) = workflow["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert minute.isdigit() and hour.isdigit(), "at one time of day"
+    assert (day, month) == ("*", "*") and weekday.isdigit(), "once a week"
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["env"]["PIP_EXTRA_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+    (job,) = workflow["jobs"].values()
+    assert "permissions" not in job
+    runs = [step.get("run", "") for step in job["steps"]]
+    install = next(run for run in runs if "requirements.txt" in run).splitlines()
+    assert install[0] == "python -m pip install -r requirements.txt"
+    assert install[1] == "python -m pip install --upgrade numpy scipy torch"
+    assert runs[-1] == "python -m pytest --ignore=tests/test_browser.py"
+    for step in job["steps"]:
+        if "uses" in step:
+            assert SHA_PINNED.match(step["uses"]), step["uses"]
+
+
+def test_latest_workflow_passes_actionlint():
+    result = run_tool("actionlint", "-verbose", str(LATEST))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Rule "shellcheck" was disabled' not in result.stderr
+
+
+def test_home_page_states_the_versions_that_requirements_pin():
+    lines = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pins = dict(line.split("==") for line in lines if "==" in line and line[0] != "#")
+    *older, newest = load_workflow()["jobs"]["test"]["strategy"]["matrix"]["python-version"]
+    python = f"{', '.join(older)} and {newest}" if older else newest
+    stated = (
+        f"tested with Python {python}, NumPy {pins['numpy']}, SciPy {pins['scipy']}"
+        f" and PyTorch {pins['torch']}"
+    )
+    home = " ".join((REPO / "docs" / "index.md").read_text(encoding="utf-8").split())
+    assert stated in home, f"docs/index.md should say: {stated}"

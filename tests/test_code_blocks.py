@@ -147,3 +147,13 @@ def test_built_console_blocks_copy_without_prompts(built_site):
     assert copies, "the home page's console block"
     for copy in map(html.unescape, copies):
         assert copy and not any(line.startswith("$") for line in copy.split("\n"))
+
+
+def test_built_expected_outputs_are_labelled_output(built_site):
+    page = (built_site.site / "tensors.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    outputs = soup.select("article .la-output")
+    assert len(outputs) >= 5
+    assert {o.select_one(".filename").get_text() for o in outputs} == {"Output"}
+    # Code blocks carry no such label: a reader tells code and output apart.
+    assert not soup.select("article .la-program .filename")

@@ -78,6 +78,86 @@ def test_einsum_matches_numpy(case):
     np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-10)
 
 
+@st.composite
+def edge_einsum_cases(draw):
+    """Subscripts with repeated labels, and operands whose every axis independently
+    takes its label's size, 1 or 0: cases NumPy accepts and cases it refuses. The
+    operands are float64, float32, float16, int64 or bool, some of them non-contiguous."""
+    sizes = {label: draw(st.integers(0, 4)) for label in "abcd"}
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.bool_]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    terms, operands, unequal_diagonal = [], [], False
+    for _ in range(draw(st.integers(1, 3))):
+        labels = draw(st.lists(st.sampled_from("abcd"), max_size=4))
+        shape = [draw(st.sampled_from([sizes[x], sizes[x], 1, 0])) for x in labels]
+        unequal_diagonal |= any(shape[m] != shape[labels.index(x)] for m, x in enumerate(labels))
+        term = "".join(labels)
+        if draw(st.booleans()):
+            at = draw(st.integers(0, len(labels)))
+            dims = draw(st.lists(st.integers(0, 2), max_size=2))
+            term, shape = term[:at] + "..." + term[at:], shape[:at] + dims + shape[at:]
+        layout = draw(st.sampled_from(["contiguous", "transposed", "strided"]))
+        if layout == "transposed":  # a view of an array stored with the axes reversed
+            a = rng.normal(size=shape[::-1]).T
+        elif layout == "strided" and shape:  # every other entry of the last axis
+            a = rng.normal(size=(*shape[:-1], 2 * shape[-1]))[..., ::2]
+        else:
+            a = rng.normal(size=shape)
+        terms.append(term)
+        operands.append((a * 3).astype(dtype))
+    subscripts = ",".join(terms)
+    if draw(st.booleans()):
+        used = sorted({c for t in terms for c in t if c != "."})
+        out = draw(st.permutations(used))[: draw(st.integers(0, len(used)))]
+        subscripts += "->" + ("..." if "..." in subscripts else "") + "".join(out)
+    return subscripts, operands, unequal_diagonal
+
+
+@settings(max_examples=150, deadline=None)
+@given(edge_einsum_cases())
+def test_einsum_accepts_and_refuses_what_numpy_does_at_the_edges(case):
+    subscripts, operands, unequal_diagonal = case
+    if unequal_diagonal:
+        # NumPy refuses these too, but for one quirk of its single-operand path:
+        # 'aa->a' on shape (0, 1) gives shape (1,), a diagonal of an empty square.
+        with pytest.raises(ValueError):
+            einsum(subscripts, *operands)
+        return
+    try:
+        expected = np.einsum(subscripts, *operands)
+    except ValueError:
+        with pytest.raises(ValueError):
+            einsum(subscripts, *operands)
+        return
+    ours = einsum(subscripts, *operands)
+    assert np.shape(ours) == np.shape(expected) and ours.dtype == expected.dtype
+    if operands[0].dtype.kind in "bi":
+        np.testing.assert_array_equal(ours, expected)  # integers and booleans: exact
+        return
+    # Floating point: only the order of the sums differs, so each result may be off by a
+    # few roundings of the sum of the magnitudes of its terms, in the operands' dtype.
+    magnitude = np.einsum(subscripts, *(np.abs(a.astype(np.float64)) for a in operands))
+    eps = float(np.finfo(operands[0].dtype).eps)
+    atol = 16 * eps * magnitude + 1e-300
+    assert np.all(np.abs(ours.astype(np.float64) - expected) <= atol)
+
+
+@pytest.mark.parametrize(
+    ("subscripts", "message"),
+    [
+        ("ii", "label 'i' repeats in operand 0 with sizes 1 and 3"),
+        ("ii->i", "label 'i' repeats in operand 0 with sizes 1 and 3"),
+        ("ii->", "a diagonal needs equal sizes"),
+    ],
+)
+def test_a_repeated_label_never_broadcasts_within_an_operand(subscripts, message):
+    operand = np.array([[5.0, 6.0, 7.0]])  # 'ii' on shape (1, 3): NumPy refuses it too
+    with pytest.raises(ValueError, match="collapsing index 'i' don't match"):
+        np.einsum(subscripts, operand)
+    with pytest.raises(ValueError, match=message):
+        einsum(subscripts, operand)
+
+
 @pytest.mark.parametrize(
     ("subscripts", "shapes"),
     [
@@ -140,6 +220,19 @@ def test_contraction_path_is_greedy_and_counts_like_numpy():
     assert naive / flops > 1000  # the order matters by three orders of magnitude
 
 
+def test_greedy_rule_differs_from_numpys_and_flops_are_numpys_minus_one():
+    # Issue 17: the chapter once said that NumPy's greedy does what plan does.
+    # NumPy ranks pairs by the elements a contraction removes; plan by the size
+    # of its result. The chapter shows this example and its costs.
+    subscripts, shapes = "ij,jk,kl->il", [(40, 10), (10, 5), (5, 3)]
+    operands = [np.ones(shape) for shape in shapes]
+    path, flops = contraction_path(subscripts, *shapes)
+    assert path == [(1, 2), (0, 1)]
+    assert np.einsum_path(subscripts, *operands, optimize="greedy")[0][1:] == [(0, 1), (0, 1)]
+    report = np.einsum_path(subscripts, *operands, optimize=["einsum_path", *path])[1]
+    assert float(report.split("Optimized FLOP count:")[1].split()[0]) == flops + 1
+
+
 # --- attention -------------------------------------------------------------------
 
 
@@ -166,6 +259,56 @@ def test_attention_matches_torch(dtype, tol, masked):
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=tol)
     if masked:
         assert np.all(weights[..., ~mask] == 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 2), max_size=2),  # batch axes, sizes 0 to 2
+    st.integers(0, 3),  # Lq
+    st.integers(1, 300),  # Lk: over 256 keys a tile of 2^16 scores holds partial rows
+    st.integers(0, 4),  # d
+    st.integers(1, 3),  # dv
+    st.sampled_from([np.float64, np.float32]),
+    st.sampled_from(["C", "transposed", "strided"]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_attention_matches_torch_at_the_edges(batch, lq, lk, d, dv, dtype, layout, masked, seed):
+    """Size-0 and size-1 axes, many keys, non-contiguous operands, masks."""
+    rng = np.random.default_rng(seed)
+
+    def operand(*shape):
+        a = (rng.normal(size=shape) * 2).astype(dtype)
+        if layout == "transposed":  # the same values, stored in the other order
+            return np.ascontiguousarray(a.swapaxes(-1, -2)).swapaxes(-1, -2)
+        if layout == "strided":
+            return np.repeat(a, 2, axis=-1)[..., ::2]
+        return a
+
+    q, k, v = operand(*batch, lq, d), operand(*batch, lk, d), operand(*batch, lk, dv)
+    mask = None
+    if masked:
+        mask = rng.random((lq, lk)) > 0.5
+        mask[:, 0] = True  # every query keeps a key
+    out, weights = attention(q, k, v, mask)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    assert out.dtype == dtype and out.shape == (*batch, lq, dv)
+    np.testing.assert_allclose(out, torch_attention(q, k, v, mask), rtol=tol, atol=tol)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=tol)
+
+
+def test_attention_with_a_nan_in_one_row_keeps_it_there():
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.normal(size=(3, 2, 4, 5)).astype(np.float32) for _ in range(3))
+    q[1, 0, 2, 3] = np.nan
+    out, weights = attention(q, k, v)
+    # The formula gives nan for that query's row, and only there. (PyTorch's fused
+    # CPU kernel returns zeros for it: compare the other rows.)
+    assert np.isnan(weights[1, 0, 2]).all() and np.isnan(weights).sum() == 4
+    assert np.isnan(out[1, 0, 2]).all() and np.isnan(out).sum() == 5
+    expected = torch_attention(q, k, v)
+    expected[1, 0, 2] = np.nan
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_attention_causal_mask_and_single_head():
@@ -232,6 +375,11 @@ def test_subscripts_must_be_a_string():
         ({"q": np.ones(4)}, ValueError, "q must have at least 2 dimensions"),
         ({"k": np.ones((3, 5))}, ValueError, "share the feature size d"),
         ({"v": np.ones((2, 4))}, ValueError, "the same length Lk"),
+        (
+            {"k": np.ones((0, 4)), "v": np.ones((0, 2)), "mask": None},
+            ValueError,
+            r"expected at least one key \(Lk >= 1\), got k of shape \(0, 4\)",
+        ),
         ({"q": np.ones((2, 4), dtype=int)}, TypeError, "floating-point"),
         ({"mask": np.ones((2, 3))}, TypeError, "mask must be boolean"),
         ({"mask": np.ones((4, 3), dtype=bool)}, ValueError, "does not broadcast"),

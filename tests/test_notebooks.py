@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import nbformat
 import pytest
 from mkdocs.config import load_config
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 from conftest import REPO, load_hook
 
 notebooks = load_hook("notebooks")
+code_blocks = load_hook("code_blocks")
 
 CONFIG = load_config(str(REPO / "mkdocs.yml"))
 CHAPTERS = notebooks.chapter_notebooks(REPO / "docs", CONFIG)
@@ -32,6 +35,15 @@ def test_notebook_holds_prose_and_expanded_code(uri):
     source = (REPO / "docs" / uri).read_text(encoding="utf-8")
     assert len(code) == source.count("```python")
     assert not any("--8<--" in c for c in code), "an include was not expanded"
+    # Each implementation is defined once, in the cell where the page shows it.
+    definitions = [
+        ast.get_source_segment(cell, node)
+        for cell in code
+        for node in ast.parse(cell).body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    ]
+    repeated = {d.split("\n")[0] for d in definitions if definitions.count(d) > 1}
+    assert not repeated, f"defined again in a later cell: {sorted(repeated)}"
     assert "pytest-codeblocks" not in prose and "*[" not in prose
     title = source.splitlines()[0].removeprefix("# ")
     assert f"# {title}" in prose
@@ -79,6 +91,24 @@ def test_colab_link_opens_the_published_branch():
     assert url == "https://colab.research.google.com/github/owner/repo/blob/notebooks/einsum.ipynb"
 
 
+def test_a_lab_gets_the_bar_under_its_title_and_opens_from_its_own_file():
+    from types import SimpleNamespace
+
+    url = notebooks.colab_source_url(
+        "https://github.com/owner/repo", "edit/main/docs/", "lab.ipynb"
+    )
+    assert url == "https://colab.research.google.com/github/owner/repo/blob/main/docs/lab.ipynb"
+    config = {"repo_url": "https://github.com/owner/repo", "edit_uri": "edit/main/docs/"}
+    lab = SimpleNamespace(file=SimpleNamespace(src_uri="labs/lab.ipynb"))
+    html = notebooks.on_page_content("<h1>Lab</h1><p>text</p>", lab, config, None)
+    assert html.startswith(
+        '<h1>Lab</h1>\n<p><a class="md-button" download href="../labs/lab.ipynb">'
+    )
+    assert 'href="../notation.html">Notation</a></p><p>text</p>' in html
+    chapter = SimpleNamespace(file=SimpleNamespace(src_uri="tensors.md"))
+    assert notebooks.on_page_content("<h1>T</h1>", chapter, config, None) == "<h1>T</h1>"
+
+
 @pytest.mark.parametrize("uri", sorted(CHAPTERS))
 def test_notebook_runs_top_to_bottom(uri, tmp_path):
     notebook = nbformat.from_dict(CHAPTERS[uri])
@@ -88,6 +118,9 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
+        # CurveZMQ keys for the kernel's sockets, as overrides/hooks/kernels.py gives
+        # the build's: plain TCP makes ipykernel warn on every start.
+        config=Config({"KernelManager": {"transport_encryption": "auto"}}),
     )
     client.execute()  # raises CellExecutionError on the first failing cell
     errors = [
@@ -98,3 +131,17 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
         if o.output_type == "error"
     ]
     assert errors == []
+    # Each cell defines only what its block adds, yet prints what the page shows.
+    programs = code_blocks.page_programs(
+        (REPO / "docs" / uri).read_text(encoding="utf-8"), code_blocks.snippet_expander(CONFIG)
+    )
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert len(cells) == len(programs)
+    for cell, program in zip(cells, programs, strict=True):
+        if program.output is None:
+            continue
+        printed = "".join(
+            o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout"
+        )
+        expected = "\n".join(program.output.body).strip("\n")
+        assert printed.strip("\n") == expected, f"{uri}:{program.fence.start + 1}"

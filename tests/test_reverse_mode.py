@@ -39,13 +39,19 @@ OPERATIONS = [
     lambda lib, x, y: x**3 / 4.0,
     lambda lib, x, y: x.sum(-1, keepdims=True) * y if lib is OURS else x.sum(-1, keepdim=True) * y,
     lambda lib, x, y: x.mean(0) + y,
+    lambda lib, x, y: x**0 * y,  # d(x**0)/dx = 0, also at x = 0
+    lambda lib, x, y: x / y,  # y may be 0, 1e-200 or inf below
+    lambda lib, x, y: x**-1 + y**3,  # (fractional powers of -0.0 and -inf: C and torch differ)
 ]
+# Values where implementations part ways: zero, tiny quotients, infinities, nan.
+SPECIAL = [0.0, -0.0, 1e-300, 1e-200, np.inf, -np.inf, np.nan]
 
 
 @st.composite
 def expressions(draw):
-    """Three broadcastable operands and a sequence of operations over them."""
-    target = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    """Three broadcastable operands and a sequence of operations over them; sizes 0
+    and 1, special values, float16 and non-contiguous operands."""
+    target = draw(st.lists(st.integers(0, 4), min_size=1, max_size=3))
     shapes = []
     for _ in range(3):
         ndim = draw(st.integers(1, len(target)))
@@ -58,7 +64,22 @@ def expressions(draw):
         )
     )
     seed = draw(st.integers(0, 2**32 - 1))
-    return shapes, ops, seed
+    edges = draw(st.sampled_from(["none", "special", "float16", "strided"]))
+    return shapes, ops, seed, edges
+
+
+def edge_arrays(shapes, seed, edges):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-2, 2, size=shape) for shape in shapes]
+    if edges == "special":  # about a third of the entries
+        for a in arrays:
+            hit = rng.random(a.shape) < 0.3
+            a[hit] = rng.choice(SPECIAL, size=int(hit.sum()))
+    elif edges == "float16":
+        arrays = [a.astype(np.float16) for a in arrays]
+    elif edges == "strided":  # the same values, every other entry of a wider array
+        arrays = [np.repeat(a, 2, axis=-1)[..., ::2] if a.ndim else a for a in arrays]
+    return arrays
 
 
 def evaluate(lib, leaves, ops):
@@ -71,26 +92,41 @@ def evaluate(lib, leaves, ops):
 @settings(max_examples=300, deadline=None)
 @given(expressions())
 def test_random_expressions_match_torch(case):
-    shapes, ops, seed = case
-    rng = np.random.default_rng(seed)
-    arrays = [rng.uniform(-2, 2, size=shape) for shape in shapes]
+    shapes, ops, seed, edges = case
+    arrays = edge_arrays(shapes, seed, edges)
     ours = [Tensor(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a.astype(np.float64), requires_grad=True) for a in arrays]
     try:
         out_torch = evaluate(TORCH, theirs, ops)
     except RuntimeError:  # e.g. mean(0) that changes the shape so it no longer broadcasts
         with pytest.raises(ValueError, match="cannot be broadcast"):
             evaluate(OURS, ours, ops)
         return
-    out = evaluate(OURS, ours, ops)
+    with np.errstate(all="ignore"):  # 0 / 0, inf - inf, ...: as in torch, no warnings
+        out = evaluate(OURS, ours, ops)
+        out.backward()
     np.testing.assert_allclose(out.data, out_torch.item(), rtol=TOL, atol=TOL)
-    out.backward()
     out_torch.backward()
     for t, tt in zip(ours, theirs, strict=True):
         expected = np.zeros(t.shape) if tt.grad is None else tt.grad.numpy()
         got = np.zeros(t.shape) if t.grad is None else t.grad
         assert got.shape == t.shape
         np.testing.assert_allclose(got, expected, rtol=TOL, atol=TOL)
+
+
+def test_power_zero_and_a_tiny_quotient_have_torchs_gradients():
+    x = Tensor([0.0, 2.0, -3.0], requires_grad=True)
+    (x**0).sum().backward()
+    xt = torch.tensor([0.0, 2.0, -3.0], dtype=torch.float64, requires_grad=True)
+    (xt**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())  # zeros, not nan at 0
+    a, b = Tensor(1e-300, requires_grad=True), Tensor(1e-200, requires_grad=True)
+    (a / b).backward()
+    at = torch.tensor(1e-300, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(1e-200, dtype=torch.float64, requires_grad=True)
+    (at / bt).backward()
+    assert b.grad == pytest.approx(bt.grad.item(), rel=1e-15)  # -1e-100 / 1e-200 = -1e100
+    assert a.grad == pytest.approx(at.grad.item(), rel=1e-15)
 
 
 def test_three_layer_mlp_loss_and_gradients_match_torch():
@@ -264,7 +300,17 @@ def test_constant_functions_have_zero_gradient():
     [
         (lambda: Tensor([1.0, 2.0]) + "a", TypeError, "unsupported operand type str"),
         (lambda: Tensor([1.0, 2.0]) * None, TypeError, "unsupported operand type NoneType"),
-        (lambda: Tensor("abc"), TypeError, "expected numbers"),
+        (lambda: Tensor("abc"), TypeError, "expected real numbers"),
+        (
+            lambda: Tensor(1 + 2j),
+            TypeError,
+            "expected real numbers, got complex of dtype complex128",
+        ),
+        (lambda: Tensor(np.ones(2, dtype=np.complex64)), TypeError, "dtype complex64"),
+        (lambda: Tensor(None), TypeError, "expected real numbers, got NoneType"),
+        (lambda: Tensor(np.timedelta64(1, "s")), TypeError, "expected real numbers"),
+        (lambda: Tensor([1.0]) + (1 + 2j), TypeError, "unsupported operand type complex"),
+        (lambda: Tensor([1.0]) * np.complex128(1j), TypeError, "expected real numbers"),
         (lambda: Tensor([1.0]) ** Tensor(2.0), TypeError, "exponent must be a number"),
         (lambda: Tensor(np.ones(3)) + Tensor(np.ones(4)), ValueError, r"shapes \(3,\) and \(4,\)"),
         (lambda: Tensor(np.ones((2, 3))) * np.ones((3, 2)), ValueError, r"\(2, 3\) and \(3, 2\)"),

@@ -159,6 +159,43 @@ def test_math_is_rendered_to_mathml(built_site, page):
         assert "<math" in built, f"{page} has math in its source but none in the page"
 
 
+# Raw LaTeX as a reader would meet it: a math wrapper, a command, a script of \text.
+RAW_LATEX = re.compile(r"\\[()\[\]]|\$\$|\\(?:[a-zA-Z]{2,}|_)|_\\text")
+
+
+def test_no_raw_latex_in_any_page_or_in_the_search_index(built_site):
+    import json
+
+    found = {}
+    for page in built_pages(built_site.site):
+        # Formulas included: `fan\_in` once showed its backslash inside one.
+        source = page.read_text(encoding="utf-8")
+        text = re.sub(r"<(pre|code|script|style)\b.*?</\1>", "", source, flags=re.DOTALL)
+        text = re.sub(r"<[^>]+>", " ", text)
+        if RAW_LATEX.search(text):
+            found[page.name] = RAW_LATEX.findall(text)[:5]
+    index = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
+    for entry in index["docs"]:
+        fragments = RAW_LATEX.findall(entry["title"] + " " + entry["text"])
+        if fragments:
+            found[entry["location"]] = fragments[:5]
+        # Previews show prose: code blocks stay out of the index.
+        assert "<pre" not in entry["text"], f"{entry['location']}: a code block in the index"
+    assert found == {}
+    # The formulas are in the index all the same, as text.
+    assert any("softmax(x)<sub>i</sub>" in entry["text"] for entry in index["docs"])
+
+
+def test_the_math_font_is_served_with_its_licence_to_pages_with_math(built_site):
+    fonts = built_site.site / "assets" / "fonts"
+    assert (fonts / "OFL.txt").read_text(encoding="utf-8").count("SIL Open Font License") >= 1
+    assert 0 < (fonts / "book-math.woff2").stat().st_size < 100_000
+    for page in built_pages(built_site.site):
+        source = page.read_text(encoding="utf-8")
+        preload = 'href="assets/fonts/book-math.woff2" as="font"' in source
+        assert preload == ("<math" in source), f"{page.name}: font preload and math disagree"
+
+
 class ImageCollector(HTMLParser):
     """Collect ``(src, alt)`` of every image in a page."""
 

@@ -41,6 +41,64 @@ def arrays_and_axis(draw, allow_neg_inf: bool = False):
     return x, axis
 
 
+# Relative tolerance of a result computed in each dtype against SciPy in float64:
+# a few units in the last place (float16 has 11 significant bits).
+RTOL = {np.float64: 1e-12, np.float32: 1e-6, np.float16: 4e-3}
+
+
+@st.composite
+def edge_arrays_and_axis(draw):
+    """Arrays at the edges: float16/32/64, size-0 and size-1 axes, inf, -inf and nan,
+    non-contiguous (a strided or transposed view), and an axis argument for them."""
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.float16]))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4))
+    scale = draw(st.sampled_from([1.0, 1e3, 1e300]))  # 1e300 overflows float16 and float32
+    finite = st.floats(-1.0, 1.0).map(lambda v: v * scale)
+    special = st.sampled_from([np.inf, -np.inf, np.nan])
+    elements = st.one_of(finite, special) if draw(st.booleans()) else finite
+    layout = draw(st.sampled_from(["contiguous", "strided", "transposed"]))
+    big = (*shape[:-1], 2 * shape[-1]) if layout == "strided" else shape[::-1]
+    x64 = draw(hnp.arrays(np.float64, big if layout != "contiguous" else shape, elements=elements))
+    with np.errstate(over="ignore"):
+        x = x64.astype(dtype)
+    x = {"contiguous": x, "strided": x[..., ::2], "transposed": x.T}[layout]
+    assert x.shape == shape
+    axis = draw(st.sampled_from([None, *range(-len(shape), len(shape))]))
+    return x, axis
+
+
+def reduces_an_empty_axis(x: np.ndarray, axis) -> bool:
+    axes = range(x.ndim) if axis is None else [axis]
+    return any(x.shape[a] == 0 for a in axes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edge_arrays_and_axis())
+def test_reductions_at_the_edges_match_scipy(case):
+    """inf, nan, float16, size-0/1 axes, non-contiguous views: as SciPy in float64,
+    rounded to the input's dtype; an empty axis to reduce is refused by name."""
+    x, axis = case
+    functions = [
+        (logsumexp, scipy.special.logsumexp, axis),
+        (softmax, scipy.special.softmax, -1 if axis is None else axis),
+        (log_softmax, scipy.special.log_softmax, -1 if axis is None else axis),
+    ]
+    for ours, theirs, ax in functions:
+        if reduces_an_empty_axis(x, ax):
+            with pytest.raises(ValueError, match="non-empty axes to reduce"):
+                ours(x, axis=ax)
+            continue
+        out = ours(x, axis=ax)
+        with np.errstate(all="ignore"):
+            expected = theirs(x.astype(np.float64), axis=ax)
+        assert out.dtype == x.dtype and out.shape == np.shape(expected)
+        eps = float(np.finfo(x.dtype).eps)
+        # Probabilities below the dtype's smallest normal carry few bits in any
+        # implementation; log-domain results near 0 have an absolute error of eps.
+        atol = float(np.finfo(x.dtype).tiny) if ours is softmax else 4 * eps
+        np.testing.assert_allclose(out, expected, rtol=RTOL[x.dtype.type], atol=atol)
+
+
 def has_finite_entry(x: np.ndarray, axis) -> bool:
     return bool(np.all(np.any(np.isfinite(x), axis=axis)))
 
@@ -154,20 +212,50 @@ def test_cross_entropy_is_finite_where_log_of_softmax_is_not():
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.floats(-1e300, 1e300, allow_nan=False) | st.just(-np.inf), min_size=1, max_size=60),
+    st.lists(
+        st.floats(-1e300, 1e300) | st.sampled_from([-np.inf, np.inf, np.nan]),
+        min_size=1,
+        max_size=60,
+    ),
     st.lists(st.integers(0, 60), max_size=6),
+    st.sampled_from([np.float64, np.float32, np.float16]),
+    st.booleans(),
 )
-def test_streaming_logsumexp_equals_logsumexp_of_the_concatenation(values, cuts):
-    x = np.array(values)
+def test_streaming_logsumexp_equals_scipy_on_the_concatenation(values, cuts, dtype, strided):
+    """Blocks with +inf, -inf and nan, in float16/32/64, contiguous or strided views."""
+    with np.errstate(over="ignore"):
+        x = np.array(values).astype(dtype)
     blocks = [b for b in np.split(x, sorted(set(cuts))) if b.size]
-    expected = logsumexp(x)
+    if strided:  # the same values, each block a non-contiguous view of a larger array
+        blocks = [np.repeat(b, 2)[::2] for b in blocks]
+    with np.errstate(all="ignore"):
+        expected = float(scipy.special.logsumexp(x.astype(np.float64)))
     ours = streaming_logsumexp(iter(blocks))
-    if np.isneginf(expected):
-        assert ours == -np.inf
+    if not np.isfinite(expected):  # inf, -inf or nan: exactly SciPy's
+        assert ours == expected or (np.isnan(ours) and np.isnan(expected))
     else:
         # Rescaling the running sum adds a rounding per block, hence 1e-12 plus
         # an absolute term for results near zero.
-        assert ours == pytest.approx(float(expected), rel=1e-12, abs=1e-12)
+        assert ours == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "expected"),
+    [
+        ([[np.inf]], np.inf),
+        ([[1.0, np.inf], [2.0]], np.inf),
+        ([[1.0], [np.nan]], np.nan),
+        ([[np.nan], [np.inf]], np.nan),
+        ([[np.inf], [-np.inf, np.nan]], np.nan),
+        ([[-np.inf], [-np.inf]], -np.inf),
+        ([[-np.inf], [np.inf]], np.inf),
+    ],
+)
+def test_streaming_logsumexp_special_values_as_scipy(blocks, expected):
+    with np.errstate(all="ignore"):
+        scipy_value = scipy.special.logsumexp(np.concatenate([np.asarray(b) for b in blocks]))
+    np.testing.assert_equal(scipy_value, expected)
+    np.testing.assert_equal(streaming_logsumexp(blocks), expected)
 
 
 def test_streaming_logsumexp_reads_a_generator_once():
@@ -215,6 +303,9 @@ def test_clip_grad_norm_is_in_place_and_keeps_direction():
 def test_reductions_reject_bad_input(function):
     with pytest.raises(ValueError, match="non-empty"):
         function(np.array([]))
+    with pytest.raises(ValueError, match=r"non-empty axes to reduce, got shape \(2, 0\)"):
+        function(np.zeros((2, 0)), axis=1)
+    assert function(np.zeros((0, 3)), axis=1).shape[0] == 0  # nothing to reduce: empty
     with pytest.raises(ValueError, match="axis 2 is out of range"):
         function(np.zeros((2, 2)), axis=2)
     with pytest.raises(TypeError, match="real numbers"):
@@ -240,8 +331,8 @@ def test_cross_entropy_rejects_bad_input():
 def test_streaming_and_clipping_reject_bad_input():
     with pytest.raises(ValueError, match="at least one non-empty block"):
         streaming_logsumexp([])
-    with pytest.raises(ValueError, match="non-empty"):
-        streaming_logsumexp([np.array([])])
+    with pytest.raises(ValueError, match=r"non-empty blocks, got one of shape \(0,\)"):
+        streaming_logsumexp([np.ones(2), np.array([])])
     with pytest.raises(ValueError, match="max_norm must be non-negative"):
         clip_grad_norm([np.ones(3)], -1.0)
     with pytest.raises(TypeError, match="floating-point NumPy arrays"):

@@ -1,17 +1,16 @@
 """Figures of the automatic differentiation chapter, drawn by overrides/hooks/figures.py.
 
-The Jacobian-cost figure times real runs on the machine that builds the site.
+The Jacobian-cost figure plots measurements recorded by
+``benchmarks/autodiff.py jacobian`` in benchmarks/data/autodiff-cost.json, with
+the machine that made them: nothing is timed while the site is built.
 """
 
+import json
+from pathlib import Path
+
 import matplotlib.pyplot as plt
-import numpy as np
-import torch
 
-import snippets.forward_mode as fm
-import snippets.reverse_mode as rm
-from benchmarks.timing import median_seconds
-
-HIDDEN = 32
+COST_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "autodiff-cost.json"
 
 
 def plot_graph():
@@ -19,11 +18,11 @@ def plot_graph():
     nodes = {
         "x": (0.0, 2.0),
         "y": (0.0, 0.0),
-        "a = x²": (1.6, 2.6),
-        "b = x·y": (1.6, 1.0),
-        "c = y²": (1.6, -0.6),
-        "d = a + b": (3.2, 1.8),
-        "z = d + c": (4.8, 1.0),
+        "a = x²": (1.5, 2.7),
+        "b = x·y": (1.5, 1.0),
+        "c = y²": (1.5, -0.7),
+        "d = a + b": (3.1, 1.9),
+        "z = d + c": (4.7, 1.0),
     }
     edges = [
         ("x", "a = x²"),
@@ -35,8 +34,7 @@ def plot_graph():
         ("d = a + b", "z = d + c"),
         ("c = y²", "z = d + c"),
     ]
-    # A white background keeps the figure readable in the dark theme too.
-    fig, ax = plt.subplots(figsize=(7, 3.6), facecolor="white")
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for start, end in edges:
         (x0, y0), (x1, y1) = nodes[start], nodes[end]
         ax.annotate(
@@ -47,8 +45,8 @@ def plot_graph():
             arrowprops={
                 "arrowstyle": "-|>",
                 "color": "0.3",
-                "shrinkA": 8 + 3.5 * len(start),
-                "shrinkB": 8 + 3.5 * len(end),
+                "shrinkA": 9 + 3.6 * len(start),
+                "shrinkB": 9 + 3.6 * len(end),
             },
         )
     for name, (x, y) in nodes.items():
@@ -59,64 +57,48 @@ def plot_graph():
             name,
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=13,
             bbox={
                 "boxstyle": "round,pad=0.4",
                 "facecolor": "#dbe4ff" if leaf else "#fff3bf",
                 "edgecolor": "0.3",
             },
         )
-    ax.set_xlim(-0.6, 5.5)
+    ax.set_xlim(-0.5, 5.4)
     ax.set_ylim(-1.2, 3.2)
     ax.axis("off")
-    ax.set_title("z = x² + x·y + y²: each node depends on exactly the values it reads")
     fig.tight_layout()
     return fig
 
 
-def _problem(n: int, m: int):
-    rng = np.random.default_rng(0)
-    w1 = rng.normal(0, 1 / np.sqrt(n), size=(HIDDEN, n))
-    w2 = rng.normal(0, 1 / np.sqrt(HIDDEN), size=(m, HIDDEN))
-    x = rng.normal(size=n)
-    w1_t, w2_t = torch.from_numpy(w1), torch.from_numpy(w2)
-    runs = {
-        "ours, forward (n JVPs)": lambda: fm.jacobian_forward(lambda v: w2 @ fm.tanh(w1 @ v), x),
-        "ours, reverse (m VJPs)": lambda: rm.jacobian_reverse(
-            lambda v: rm.Tensor(w2) @ rm.tanh(rm.Tensor(w1) @ v), x
-        ),
-        "torch.func.jacfwd": lambda: torch.func.jacfwd(lambda v: w2_t @ torch.tanh(w1_t @ v))(
-            torch.from_numpy(x)
-        ),
-        "torch.func.jacrev": lambda: torch.func.jacrev(lambda v: w2_t @ torch.tanh(w1_t @ v))(
-            torch.from_numpy(x)
-        ),
-    }
-    return runs
+STYLES = {
+    "ours, forward (n JVPs)": "C0-o",
+    "ours, reverse (m VJPs)": "C1-o",
+    "torch.func.jacfwd": "C0--s",
+    "torch.func.jacrev": "C1--s",
+}
 
 
 def plot_jacobian_cost():
-    sizes = [4, 16, 64, 256]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), facecolor="white")
-    styles = {
-        "ours, forward (n JVPs)": "C0-o",
-        "ours, reverse (m VJPs)": "C1-o",
-        "torch.func.jacfwd": "C0--s",
-        "torch.func.jacrev": "C1--s",
-    }
-    for ax, vary in zip(axes, ["n", "m"], strict=True):
-        times = {name: [] for name in styles}
-        for size in sizes:
-            n, m = (size, 1) if vary == "n" else (16, size)
-            for name, run in _problem(n, m).items():
-                times[name].append(median_seconds(run, repeats=5))
-        for name, style in styles.items():
-            ax.loglog(sizes, times[name], style, label=name)
-        ax.set_xlabel(f"{vary}, the number of {'inputs' if vary == 'n' else 'outputs'}")
-        ax.set_title("f: R^n -> R^m with m = 1" if vary == "n" else "f: R^n -> R^m with n = 16")
+    cost = json.loads(COST_FILE.read_text(encoding="utf-8"))
+    sizes = cost["sizes"]
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.4))
+    signature = r"$f: \mathbb{R}^n \to \mathbb{R}^m$"
+    panels = [
+        (cost["vary_n"], "n, the number of inputs", f"{signature}, $m = 1$"),
+        (cost["vary_m"], "m, the number of outputs", f"{signature}, $n = 16$"),
+    ]
+    for ax, (data, xlabel, title) in zip(axes, panels, strict=True):
+        for name, style in STYLES.items():
+            ax.loglog(sizes, data["seconds"][name], style, label=name)
+        ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.minorticks_off()
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("processor seconds")
+        ax.set_title(title, fontsize=17)
         ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("seconds for the full Jacobian (measured)")
-    axes[1].legend(fontsize=8)
-    fig.suptitle("Forward mode pays per input, reverse mode per output (f(x) = W₂ tanh(W₁ x))")
-    fig.tight_layout()
+    axes[0].legend(loc="upper left", ncols=1, framealpha=0.9)
+    machine = ", ".join(cost["machine"].split(", ")[:2])  # the processor and its cores
+    fig.text(0.5, 0.005, f"Measured on {machine}, one thread", ha="center", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

@@ -4,6 +4,7 @@ import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from snippets.diagnostics import run_experiment
 
@@ -24,8 +25,7 @@ def series(stats, statistic: str, step: int) -> np.ndarray:
 
 
 def plot_signals():
-    # A white background keeps the figure readable in the dark theme too.
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), facecolor="white")
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.2), sharex=True)
     for kind, label in KINDS.items():
         stats, _ = experiments()[kind]
         layers = np.arange(1, len(stats.records) + 1)
@@ -34,16 +34,19 @@ def plot_signals():
         axes[1].semilogy(layers, grads, marker=".", label=label)
     axes[0].set_title("std of each ReLU's output, first step")
     axes[1].set_title("norm of dL/d(output) at each ReLU, first step")
+    axes[0].set_ylabel("std")
+    axes[1].set_ylabel("gradient norm")
+    axes[1].set_xlabel("ReLU layer (input side on the left)")
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes:
-        ax.set_xlabel("ReLU layer (input side on the left)")
         ax.grid(True, alpha=0.3)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(loc="lower right", framealpha=0.9)
     fig.tight_layout()
     return fig
 
 
 def plot_training():
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), facecolor="white")
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.2))
     for kind, label in KINDS.items():
         stats, losses = experiments()[kind]
         axes[0].semilogy(losses, label=label)
@@ -51,11 +54,15 @@ def plot_training():
         axes[1].plot(layers, series(stats, "zero_fraction", -1), marker=".", label=label)
     axes[0].set_title("training loss (mean squared error)")
     axes[0].set_xlabel("step")
+    axes[0].set_ylabel("loss")
     axes[1].set_title("fraction of zeros in each ReLU's output, last step")
     axes[1].set_xlabel("ReLU layer")
+    axes[1].set_ylabel("fraction of zeros")
     axes[1].set_ylim(0, 1)
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].yaxis.set_minor_formatter(NullFormatter())  # label the decades only
     for ax in axes:
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(loc="lower left", framealpha=0.9)
     fig.tight_layout()
     return fig

@@ -4,6 +4,7 @@ import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from snippets.initialization import layer_statistics, orthogonal, xavier_normal
@@ -29,53 +30,66 @@ def averaged(init, activation, depth, width=256):
     return {key: np.mean([r[key] for r in runs], axis=0) for key in runs[0]}
 
 
-def _panels(title):
-    # A white background keeps the figure readable in the dark theme too.
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), sharey=True, facecolor="white")
-    fig.suptitle(title)
-    return fig, axes
+def _panels():
+    """Three panels, one per activation, two side by side; the fourth slot holds the legend."""
+    fig, grid = plt.subplots(2, 2, figsize=(6.4, 6.0), sharey=True)
+    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
+    grid[1, 1].axis("off")
+    return fig, axes, grid[1, 1]
 
 
 def _finish_panel(ax, activation, xlabel):
     ax.set_title(activation)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylim(1e-30, 1e2)
+    ax.set_yticks([1e-30, 1e-20, 1e-10, 1])
     ax.grid(True, alpha=0.3)
 
 
+COLORS = ["C0", "C1", "C2"]
+
+
 def plot_forward():
-    fig, axes = _panels("Activations through 15 layers of width 256 (mean of 5 networks)")
+    fig, axes, key = _panels()
     for ax, activation in zip(axes, ACTIVATIONS, strict=True):
-        for (label, init), color in zip(INITS.items(), ["C0", "C1", "C2"], strict=True):
+        for init, color in zip(INITS.values(), COLORS, strict=True):
             stats = averaged(init, activation, depth=15)
             layers = np.arange(stats["second_moment"].size)
-            ax.semilogy(layers, stats["second_moment"], color=color, label=f"{label}: E[x²]")
-            ax.semilogy(
-                layers, stats["variance"], color=color, linestyle="--", label=f"{label}: Var[x]"
-            )
+            ax.semilogy(layers, stats["second_moment"], color=color)
+            ax.semilogy(layers, stats["variance"], color=color, linestyle="--")
         _finish_panel(ax, activation, "layer")
-    axes[0].set_ylabel("second moment (solid), variance (dashed)")
-    axes[2].legend(fontsize=7, loc="lower left")
+    axes[0].set_ylabel("E[x²], Var[x]")
+    axes[2].set_ylabel("E[x²], Var[x]")
+    handles = [Line2D([], [], color=c, label=label) for label, c in zip(INITS, COLORS, strict=True)]
+    handles += [
+        Line2D([], [], color="0.3", label="E[x²]: solid"),
+        Line2D([], [], color="0.3", linestyle="--", label="Var[x]: dashed"),
+    ]
+    key.legend(handles=handles, loc="center", frameon=False, title="15 layers, width 256")
     fig.tight_layout()
     return fig
 
 
 def plot_backward():
-    fig, axes = _panels("Gradients flowing back through 15 layers (mean of 5 networks)")
+    fig, axes, key = _panels()
     for ax, activation in zip(axes, ACTIVATIONS, strict=True):
-        for label, init in INITS.items():
+        for init, color in zip(INITS.values(), COLORS, strict=True):
             grads = averaged(init, activation, depth=15)["grad_second_moment"]
-            ax.semilogy(np.arange(grads.size), grads, label=label)
-        _finish_panel(ax, activation, "layer (the loss is behind layer 15)")
-    axes[0].set_ylabel("E[(dL/dx)²] at each layer's output")
-    axes[2].legend(fontsize=8, loc="lower right")
+            ax.semilogy(np.arange(grads.size), grads, color=color)
+        _finish_panel(ax, activation, "layer")
+    axes[0].set_ylabel("E[(dL/dx)²]")
+    axes[2].set_ylabel("E[(dL/dx)²]")
+    handles = [Line2D([], [], color=c, label=label) for label, c in zip(INITS, COLORS, strict=True)]
+    key.legend(handles=handles, loc="center", frameon=False, title="the loss is\nbehind layer 15")
     fig.tight_layout()
     return fig
 
 
 def plot_practice_problem_4():
-    fig, ax = plt.subplots(figsize=(6, 4), facecolor="white")
+    # Narrower than the others: it sits in a solution box, whose padding leaves
+    # a phone about 330 px of column.
+    fig, ax = plt.subplots(figsize=(5.6, 3.8))
     for label, init in INITS.items():
         stats = layer_statistics(
             init, 10, 100, "relu", n_samples=1000, rng=np.random.default_rng(0)
@@ -93,7 +107,7 @@ def plot_practice_problem_4():
 def plot_orthogonal():
     rng = np.random.default_rng(0)
     width, depth = 128, 30
-    fig, ax = plt.subplots(figsize=(6, 4), facecolor="white")
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     draws = {
         "Xavier normal": lambda: xavier_normal((width, width), rng=rng),
         "orthogonal": lambda: orthogonal((width, width), rng=rng),
@@ -111,7 +125,7 @@ def plot_orthogonal():
         ax.semilogy(layers, median, color=color, linestyle="--", label=f"{label}: median")
     ax.set_xlabel("depth (number of linear layers multiplied)")
     ax.set_ylabel("singular value of the product")
-    ax.set_title(f"Singular values of a product of {width}x{width} weights")
+    ax.set_title(f"Singular values of a product of {width}-by-{width} weights")
     ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()

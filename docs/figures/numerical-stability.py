@@ -22,8 +22,7 @@ def spacing(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
 
 def plot_spacing():
     values = np.logspace(-45, 39, 2000)
-    # A white background keeps the figure readable in the dark theme too.
-    fig, ax = plt.subplots(figsize=(7, 4.2), facecolor="white")
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for name, dtype in FORMATS.items():
         info = torch.finfo(dtype)
         smallest_subnormal = info.smallest_normal * info.eps
@@ -33,9 +32,11 @@ def plot_spacing():
     ax.set_xlabel("value x")
     ax.set_ylabel("relative gap to the next number, gap / x")
     ax.set_title(
-        "Relative precision is about epsilon over the normal range\n"
-        "and degrades below the smallest normal number"
+        "Relative precision is about epsilon over the normal\n"
+        "range and degrades below the smallest normal number"
     )
-    ax.legend(loc="upper right")
+    ax.set_xticks([1e-40, 1e-20, 1, 1e20])
+    ax.legend(loc="upper right", framealpha=0.9)
     ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
     return fig

@@ -1,20 +1,48 @@
-"""MkDocs hook: draw the book's figures with matplotlib on every build.
+"""MkDocs hook: draw the book's figures with matplotlib on every build, and show them.
 
-Each ``docs/figures/<chapter>.py`` defines functions named ``plot_<name>`` that
+Each ``docs/figures/<page>.py`` defines functions named ``plot_<name>`` that
 return a matplotlib ``Figure``. This hook calls every one of them and adds the
-result to the site as ``figures/<chapter>-<name>.svg`` (underscores become
-hyphens), so a page shows it with ``![alt text](figures/<chapter>-<name>.svg)``.
-No image is committed: a figure always shows what the current code computes.
-The images load lazily (``loading="lazy"``): a figure further down the page
-then does not compete with the page's text and styles for the first paint.
+result to the site twice: ``figures/<page>-<name>.svg`` for the light theme and
+``figures/<page>-<name>-dark.svg`` for the dark one (underscores become
+hyphens). No image is committed: a figure always shows what the current code
+computes. A page shows a figure as
+
+    <figure markdown="span">
+      ![What the figure shows](figures/<page>-<name>.svg)
+      <figcaption>What the reader should see in it.</figcaption>
+    </figure>
+
+and the hook turns that into what a reader gets:
+
+- **Readable text.** Figures are drawn with text as SVG text (``svg.fonttype:
+  none``), 12 pt by default, on a transparent background. A figure is shown at
+  most at its natural width, and on a phone at the width of the column, about
+  358 CSS px: text of ``s`` points on a figure ``w`` points wide is then drawn at
+  ``s * 358 / w`` px. Text that would come out below 9 px there is enlarged
+  before the figure is saved (:func:`enlarge_small_text`), and what remains too
+  small is reported as a warning, which fails a strict build.
+- **Light and dark.** The dark file is the light one with every colour moved to
+  a dark background (:func:`dark_variant`). The page shows both images with the
+  theme's ``#only-light`` / ``#only-dark`` suffixes: the theme hides the one that
+  does not match the reader's scheme (``data-md-color-scheme`` on the body), and
+  a lazy image that is hidden is never fetched.
+- **Numbered, and full size on click.** Each ``<figcaption>`` starts with
+  "Figure N." in page order, and the images sit in a link to the SVG itself, so
+  that a click (or Enter) opens the figure full size, with or without script;
+  ``assets/javascripts/figures.js`` opens it in a dialog over the page instead.
+- The images load lazily (``loading="lazy"``): a figure further down the page
+  then does not compete with the page's text and styles for the first paint.
 """
 
 from __future__ import annotations
 
+import colorsys
 import importlib.util
 import io
+import logging
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -22,8 +50,42 @@ import matplotlib
 matplotlib.use("Agg")  # draw to files only, never to a window
 
 import matplotlib.pyplot as plt
+from matplotlib.text import Text
+from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.plugins.figures")
+
+MIN_TEXT_PX = 9.0
+"""The smallest text a figure may show, in CSS px, at any screen width."""
+PHONE_COLUMN_PX = 358.0
+"""The width of the content column on a 390 px wide phone."""
+SCRIPT_SHRINK = 0.7
+"""How much smaller mathtext draws a sub- or superscript than its base text."""
+
+STYLE = {
+    # Text stays text: selectable, found by the browser's search, and its size
+    # is written in the file, where the tests read it.
+    "svg.fonttype": "none",
+    # No date in the metadata and fixed element ids: identical input, identical file.
+    "svg.hashsalt": "linear-algebra-for-deep-learning",
+    # The first font is the one matplotlib measures text with (it ships with
+    # matplotlib); the others are what a reader's system has that is close.
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Verdana", "Arial"],
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "figure.titlesize": 13,
+    "legend.fontsize": 12,
+    "legend.title_fontsize": 12,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "figure.figsize": (6.4, 4.0),
+    "savefig.transparent": True,
+}
+
+# --- drawing ------------------------------------------------------------------
 
 
 def figure_uri(script: Path, function_name: str) -> str:
@@ -32,18 +94,104 @@ def figure_uri(script: Path, function_name: str) -> str:
     return f"figures/{script.stem}-{name}.svg"
 
 
-def render_svg(figure) -> str:
-    """Return ``figure`` as SVG text that is the same on every build."""
+def dark_uri(uri: str) -> str:
+    """Where the dark version of the figure at ``uri`` lands."""
+    return uri.removesuffix(".svg") + "-dark.svg"
+
+
+def has_scripts(text: Text) -> bool:
+    """Whether ``text`` is mathtext with a sub- or superscript or a fraction (drawn smaller)."""
+    content = text.get_text()
+    return content.count("$") >= 2 and bool(re.search(r"[_^]|\\frac", content))
+
+
+def enlarge_small_text(figure, min_points: float) -> int:
+    """Raise every text of ``figure`` smaller than ``min_points`` (its scripts
+    included) to that size; return how many texts changed."""
+    changed = 0
+    for text in figure.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        needed = min_points / SCRIPT_SHRINK if has_scripts(text) else min_points
+        if text.get_fontsize() < needed - 1e-6:
+            text.set_fontsize(needed)
+            changed += 1
+    return changed
+
+
+def plain_log_labels(figure) -> None:
+    """Label the ticks of log axes 1e-10, 0.01, 100, as the book's code prints
+    numbers, rather than 10 with a superscript: drawn at 70 %, the exponent would
+    be the smallest text of the figure."""
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for get, set_ in (
+                (axis.get_major_formatter, axis.set_major_formatter),
+                (axis.get_minor_formatter, axis.set_minor_formatter),
+            ):
+                old = get()
+                if type(old) is LogFormatterSciNotation:
+                    set_(
+                        LogFormatter(
+                            base=old._base,
+                            labelOnlyBase=old.labelOnlyBase,
+                            minor_thresholds=old.minor_thresholds,
+                        )
+                    )
+
+
+def svg_text(figure) -> str:
     buffer = io.StringIO()
-    # No date in the metadata and fixed element ids: identical input, identical file.
-    with matplotlib.rc_context({"svg.hashsalt": "linear-algebra-for-deep-learning"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
+def render_svg(figure, name: str = "figure") -> str:
+    """Return ``figure`` as SVG text that is the same on every build, with no text
+    smaller than ``MIN_TEXT_PX`` once shown in a phone's column."""
+    with matplotlib.rc_context(STYLE):
+        plain_log_labels(figure)
+        svg = svg_text(figure)
+        for _ in range(3):
+            smallest = smallest_text_px(svg, PHONE_COLUMN_PX)
+            if smallest >= MIN_TEXT_PX - 1e-6:
+                break
+            # The size that reaches the minimum at the width the file came out.
+            min_points = MIN_TEXT_PX * viewbox_width(svg) / PHONE_COLUMN_PX
+            changed = enlarge_small_text(figure, min_points + 0.05)
+            log.info("figures: %s: enlarged %d texts to %.1f pt", name, changed, min_points)
+            if figure.get_layout_engine() is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    figure.tight_layout()
+            svg = svg_text(figure)
+    plt.close(figure)
+    smallest = smallest_text_px(svg, PHONE_COLUMN_PX)
+    if smallest < MIN_TEXT_PX - 1e-6:
+        log.warning(
+            "figures: %s: text drawn at %.1f px on a phone (at least %g px wanted)",
+            name,
+            smallest,
+            MIN_TEXT_PX,
+        )
+    return tidy_svg(svg)
+
+
+def tidy_svg(svg: str) -> str:
+    """Give every font a generic fallback, for readers without matplotlib's fonts."""
+    return re.sub(
+        r"font-family: ('[^']+')(?=[;\"])",
+        lambda m: (
+            f"font-family: {m[1]}, "
+            + ("serif" if "STIX" in m[1] or "cm" in m[1].lower() else "sans-serif")
+        ),
+        svg,
+    )
+
+
 def draw_all(root: Path) -> dict[str, str]:
-    """Run every ``plot_*`` function under ``docs/figures``; return SVG text by site path."""
+    """Run every ``plot_*`` function under ``docs/figures``; return SVG text by site path,
+    the dark versions included."""
     # The figure scripts import the snippets package, as a reader's clone would.
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
@@ -54,19 +202,88 @@ def draw_all(root: Path) -> dict[str, str]:
         spec.loader.exec_module(module)
         for name, function in sorted(vars(module).items()):
             if name.startswith("plot_") and callable(function):
-                drawn[figure_uri(script, name)] = render_svg(function())
+                uri = figure_uri(script, name)
+                with matplotlib.rc_context(STYLE):
+                    figure = function()
+                drawn[uri] = render_svg(figure, uri)
+                drawn[dark_uri(uri)] = dark_variant(drawn[uri])
     return drawn
 
 
-def on_files(files, config):
-    """MkDocs event: add every figure to the site's files."""
-    root = Path(config.config_file_path).parent
-    for uri, svg in draw_all(root).items():
-        files.append(File.generated(config, uri, content=svg))
-    return files
+# --- text sizes ---------------------------------------------------------------
 
+_VIEWBOX = re.compile(r'<svg\b[^>]*\bviewBox="\s*[-\d.e]+[\s,]+[-\d.e]+[\s,]+([\d.e]+)')
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)(?:px)?|\bfont:\s*(?:[a-z-]+\s+)*([\d.]+)px")
+# Text drawn as glyph outlines (svg.fonttype "path"): each text starts with a
+# comment and its glyphs are scaled by size / 100.
+_PATH_TEXT = re.compile(r"<!--.*?-->\s*<g [^>]*transform=\"[^\"]*scale\(([\d.]+) -[\d.]+\)")
+
+
+def viewbox_width(svg: str) -> float:
+    """The width of the SVG's viewBox, in its own units (points for matplotlib)."""
+    match = _VIEWBOX.search(svg)
+    if match is None:
+        raise ValueError("the SVG has no viewBox")
+    return float(match[1])
+
+
+def text_sizes(svg: str) -> list[float]:
+    """Every font size in the SVG, in viewBox units: of text and of outlined text."""
+    sizes = [float(a or b) for a, b in _FONT_SIZE.findall(svg)]
+    sizes += [100 * float(s) for s in _PATH_TEXT.findall(svg)]
+    return sizes
+
+
+def smallest_text_px(svg: str, shown_width_px: float) -> float:
+    """The smallest text of the SVG in CSS px when it is shown ``shown_width_px`` wide
+    (infinity for an SVG without text)."""
+    sizes = text_sizes(svg)
+    if not sizes:
+        return float("inf")
+    return min(sizes) * shown_width_px / viewbox_width(svg)
+
+
+# --- the dark version ---------------------------------------------------------
+
+DARK_TEXT = "#e6e6e6"
+_COLOUR = re.compile(r"((?:fill|stroke|stop-color|color)\s*[:=]\s*\"?)#([0-9a-fA-F]{6})\b")
+
+
+def dark_colour(colour: str) -> str:
+    """The colour to draw ``colour`` (``#rrggbb``) with on a dark background.
+
+    Greys and black and white swap lightness (black text becomes light, a white
+    box dark); pale tints become dark tints, so that light text on them reads;
+    a colour of a line or bar keeps its hue and becomes at least as light as it
+    is far from black, so that it stands out on the dark page.
+    """
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    if saturation < 0.2 or lightness > 0.97 or lightness < 0.03:
+        lightness = 0.9 - 0.78 * lightness
+    elif lightness > 0.8:
+        lightness, saturation = 0.15 + 0.4 * (1 - lightness), 0.5 * saturation
+    else:
+        lightness = min(max(lightness, 1 - lightness, 0.55), 0.8)
+    r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in (r, g, b))
+
+
+def dark_variant(svg: str) -> str:
+    """The SVG with its colours for a dark page; text without a colour becomes light."""
+    dark = _COLOUR.sub(lambda m: m[1] + dark_colour("#" + m[2]), svg)
+    rule = f"text{{fill: {DARK_TEXT}}}"
+    if "<style" in dark:
+        return re.sub(r"(<style[^>]*>(?:<!\[CDATA\[)?)", rf"\1{rule}", dark, count=1)
+    return re.sub(r"(<svg\b[^>]*>)", rf"\1<style>{rule}</style>", dark, count=1)
+
+
+# --- the pages ----------------------------------------------------------------
 
 _FIGURE_IMAGE = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\bsrc="(?:\.\./)*figures/)')
+_DRAWN_IMAGE = re.compile(r'<img\b[^>]*\bsrc="((?:\.\./)*figures/[^"#]+\.svg)"[^>]*>')
+_FIGURE = re.compile(r"<figure\b[^>]*>.*?</figure>", re.S)
+_CAPTION = re.compile(r"(<figcaption\b[^>]*>)\s*")
 
 
 def lazy_figures(html: str) -> str:
@@ -74,7 +291,78 @@ def lazy_figures(html: str) -> str:
     return _FIGURE_IMAGE.sub('<img loading="lazy" ', html)
 
 
+def natural_size(svg: str) -> tuple[int, int]:
+    """The width and height the SVG asks for, in CSS px (matplotlib writes points)."""
+    sizes = re.search(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"', svg)
+    if sizes is None:
+        raise ValueError("the SVG has no width and height in points")
+    return round(float(sizes[1]) * 4 / 3), round(float(sizes[2]) * 4 / 3)
+
+
+SIZES: dict[str, tuple[int, int]] = {}
+"""The natural size of every figure drawn in this build, by site path."""
+
+
+def themed_image(match: re.Match, sizes: dict[str, tuple[int, int]] | None = None) -> str:
+    """One drawn image as a link to itself that holds its light and dark versions.
+    With its size known, the image keeps its place before it loads: the page does
+    not shift, and a lazy image further down is not fetched early."""
+    tag, src = match[0], match[1]
+    size = (SIZES if sizes is None else sizes).get(src.lstrip("./"))
+    if size and " width=" not in tag:
+        tag = tag.replace("<img ", f'<img width="{size[0]}" height="{size[1]}" ', 1)
+    light = tag.replace(f'src="{src}"', f'src="{src}#only-light"')
+    dark = tag.replace(f'src="{src}"', f'src="{dark_uri(src)}#only-dark"')
+    link = f'<a class="figure-zoom" href="{src}" title="Open the figure full size">'
+    return f"{link}{light}{dark}</a>"
+
+
+def number_captions(html: str) -> str:
+    """Start each ``<figcaption>`` of a ``<figure>`` with "Figure N.", in page order."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if "<figcaption" not in match[0]:
+            return match[0]
+        count += 1
+        label = f'<span class="figure-number">Figure {count}.</span> '
+        return _CAPTION.sub(lambda m: m[1] + label, match[0], count=1)
+
+    return _FIGURE.sub(number, html)
+
+
+def tidy_figures(html: str) -> str:
+    """Undo what Markdown does to a figure where it cannot parse it as one (inside an
+    admonition or a tab): a paragraph around it, a line break before the caption."""
+    html = re.sub(r"<p>\s*(<figure\b)", r"\1", html)
+    html = re.sub(r"(</figure>)\s*</p>", r"\1", html)
+    html = re.sub(r'(<figure\b[^>]*?) markdown="[^"]*"', r"\1", html)
+    return re.sub(r"<br\s*/?>\s*(<figcaption\b)", r"\1", html)
+
+
+def show_figures(html: str, sizes: dict[str, tuple[int, int]] | None = None) -> str:
+    """Number the captions, give each drawn figure its size, its dark version and
+    its link to full size, and let it load lazily."""
+    html = tidy_figures(html)
+    html = number_captions(html)
+    html = _DRAWN_IMAGE.sub(lambda match: themed_image(match, sizes), html)
+    return lazy_figures(html)
+
+
+# --- MkDocs events ------------------------------------------------------------
+
+
+def on_files(files, config):
+    """MkDocs event: add every figure, light and dark, to the site's files."""
+    root = Path(config.config_file_path).parent
+    for uri, svg in draw_all(root).items():
+        SIZES[uri] = natural_size(svg)
+        files.append(File.generated(config, uri, content=svg))
+    return files
+
+
 @event_priority(50)  # before the print-site plugin keeps each page for the one-page version
 def on_page_content(html: str, page, config, files) -> str:
-    """MkDocs event: let the page's figures load lazily."""
-    return lazy_figures(html)
+    """MkDocs event: number the page's figures, theme them, link them to full size."""
+    return show_figures(html)

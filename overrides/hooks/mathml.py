@@ -1,44 +1,303 @@
-"""MkDocs hook: render LaTeX math to MathML at build time.
+"""MkDocs hook: render LaTeX math to MathML at build time, with a math font.
 
-Browsers draw MathML natively, so no page needs a math script, a web font or a
-request to another host. Pages reach this hook with the math that
-``pymdownx.arithmatex`` (``generic: true``) wrapped as ``\\(...\\)`` and
-``\\[...\\]``; notebook_html.py gives notebook pages the same wrappers.
+Browsers draw MathML natively, so no page needs a math script or a request to
+another host. Pages reach this hook with the math that ``pymdownx.arithmatex``
+(``generic: true``) wrapped as ``\\(...\\)`` and ``\\[...\\]``;
+notebook_html.py gives notebook pages the same wrappers.
+
+latex2mathml's output is corrected where it would typeset worse than TeX:
+
+* function names (``\\log``, ``\\tanh``, ``\\operatorname{Var}``) are upright
+  identifiers with TeX's thin space against what they apply to (none before a
+  parenthesis), instead of running into their argument ("tanha") or taking an
+  unknown operator's wide spaces ("n Var (w)");
+* word operators with limits (``\\max_i``) take them below in display math;
+* accents (``\\dot``, ``\\hat``, ``\\bar``, ...) are MathML accents: one glyph
+  set close above the letter, never stretched;
+* a sign (``\\approx -103``), a slash (``r / k``) and anything inside a
+  script (``i=1``) get no operator space, as in TeX;
+* escapes inside ``\\text{}`` (``fan\\_in``) lose their backslash;
+* inline math and the punctuation right after it are kept on one line, and
+  display math sits in a box that scrolls sideways on a narrow screen
+  (extra.css draws the cue).
+
+The browser needs an OpenType math font (one with a MATH table) to lay the
+MathML out: extra.css asks for the reader's own (Cambria Math, STIX Two Math,
+...) and falls back to the font this hook serves, STIX Two Math (SIL OFL 1.1,
+``fonts/``), cut at build time to the characters the book's math uses, with
+the size variants and pieces its large operators and delimiters need. Only
+pages with math load it.
+
+The search plugin indexes each page before the finished HTML exists, from the
+page's content with its LaTeX still in it. For the index, this hook hands it
+the formulas as text instead (``softmax(x)<sub>i</sub> = ...``), and leaves the
+code blocks out of it, so that a search preview shows prose.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import shutil
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
-from latex2mathml.converter import convert
+from latex2mathml import commands
+from latex2mathml.converter import Converter
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
+
+REPO = Path(__file__).resolve().parents[2]
+FONT_SOURCE = REPO / "fonts" / "STIXTwoMath-Regular.woff2"
+FONT_LICENCE = REPO / "fonts" / "OFL.txt"
+# Where the served font goes in the site; extra.css's @font-face points here.
+FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element.
+# Inline math takes the punctuation that follows it, to keep them together.
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">\s*'
-    r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>",
+    r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
+    r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
     re.DOTALL,
 )
-# A token element whose text is a LaTeX command or an alignment ampersand.
-_LEFTOVER = re.compile(r"<m[io]>(\\[A-Za-z]+|&amp;|&)</m[io]>")
+# A token element whose text is a LaTeX command, an escape or an alignment ampersand.
+_LEFTOVER = re.compile(
+    r"<(mi|mo|mtext)\b[^>]*>(?P<text>[^<]*\\[A-Za-z_%&#${}][^<]*|&amp;|&)</(?:mi|mo|mtext)>"
+)
+# Escapes that \text{} keeps as they are written (latex2mathml does not undo them).
+_TEXT_ESCAPE = re.compile(r"\\([_%&#${}])")
+
+_FUNCTIONS = {name[1:] for name in commands.FUNCTIONS} | {
+    "arg", "det", "dim", "gcd", "inf", "lim", "max", "min", "Pr", "sup",
+}  # fmt: skip
+_WORD = re.compile(r"[A-Za-z][A-Za-z\s]*(?:&#x0200[69];[A-Za-z]+)?")
+# Accents drawn above a letter at its own size: dot, double dot, circumflex,
+# tilde, macron, caron, breve, acute, grave, arrow.
+_ACCENTS = {"&#x002D9;", "&#x000A8;", "&#x0005E;", "^", "&#x0007E;", "~", "&#x000AF;"}
+_ACCENTS |= {"&#x002C7;", "&#x002D8;", "&#x000B4;", "&#x00060;", "&#x02192;"}
+_ACCENT_FORMS = {
+    "&#x0005E;": "&#x002C6;",
+    "^": "&#x002C6;",
+    "&#x0007E;": "&#x002DC;",
+    "~": "&#x002DC;",
+}
+# Elements whose children form a row (MathML's inferred mrow).
+_ROWS = {"math", "mrow", "mstyle", "mpadded", "mphantom", "msqrt", "menclose", "mtd"}
+_SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+_OPENING = {"(", "[", "{", "&#x00028;", "&#x0005B;", "&#x0007B;", "&#x027E8;", "&#x0007C;", "|"}
+_CLOSING_MO = {")", "]", "}", "|", "&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;"}
+THIN_SPACE = "0.1667em"
 
 
-def latex_to_mathml(latex: str, display: bool) -> str:
-    """Return the MathML element for one LaTeX formula (HTML entities decoded)."""
-    source = html.unescape(latex).strip()
+def _is_function(element: Element) -> bool:
+    """A function name: ``\\log`` (an mi) or ``\\operatorname{Var}``, ``\\max`` (an mo)."""
+    text = element.text or ""
+    if element.tag == "mi":
+        return text in _FUNCTIONS
+    return element.tag == "mo" and len(text) > 1 and bool(_WORD.fullmatch(text))
+
+
+def _function_atom(element: Element) -> bool:
+    """A function name, alone or carrying scripts (``\\tanh^2``, ``\\max_i``)."""
+    if element.tag in _SCRIPTS and len(element):
+        return _function_atom(element[0])
+    if element.tag == "mrow" and len(element) == 1:
+        return _function_atom(element[0])
+    return _is_function(element)
+
+
+def _opens(element: Element) -> bool:
+    """Whether ``element`` starts with an opening parenthesis, bracket or bar."""
+    if element.tag == "mo":
+        return (element.text or "") in _OPENING
+    if element.tag in {"mrow", "mstyle"} and len(element):
+        return _opens(element[0])
+    return False
+
+
+def _space() -> Element:
+    return Element("mspace", width=THIN_SPACE)
+
+
+def _fix_row(row: Element) -> None:
+    """Space function names in one row as TeX does: a thin space on each side,
+    none before an opening parenthesis or next to an operator or a space."""
+    children = list(row)
+    for i, child in enumerate(children):
+        if child.tag != "mo" or child.get("lspace") or child.get("fence"):
+            continue
+        text = child.text or ""
+        after_operator = i == 0 or (
+            children[i - 1].tag == "mo" and children[i - 1].text not in _CLOSING_MO
+        )
+        if text in {"&#x02212;", "&#x0002B;", "-", "+"} and after_operator:
+            # A sign, not an operation: -x, and \approx -103 with no gap after the sign.
+            child.attrib |= {"lspace": "0", "rspace": "0"}
+        elif text in {"&#x0002F;", "/"}:
+            child.attrib |= {"lspace": "0", "rspace": "0"}  # r/k: a slash is no operator in TeX
+        elif i == 0 and len(children) > 1 and text not in _OPENING:
+            child.set("lspace", "0")  # "every exponent \le 0": nothing on the left to space from
+    spaced: list[Element] = []
+    for i, child in enumerate(children):
+        if _function_atom(child):
+            before = spaced[-1] if spaced else None
+            if before is not None and before.tag not in {"mo", "mspace"}:
+                spaced.append(_space())
+            spaced.append(child)
+            after = children[i + 1] if i + 1 < len(children) else None
+            if after is not None and after.tag not in {"mo", "mspace"} and not _opens(after):
+                spaced.append(_space())
+        else:
+            spaced.append(child)
+    if len(spaced) != len(children):
+        row[:] = spaced
+
+
+def _fix(element: Element) -> None:
+    """Correct latex2mathml's tree in place (see the module's docstring)."""
+    tag = element.tag
+    if tag in _SCRIPTS and len(element) and element[0].tag == "mo" and _is_function(element[0]):
+        # \max_i, \operatorname*{argmax}_i: limits below in display math, as
+        # scripts inline; no operator spacing of its own (_fix_row spaces it).
+        element.tag = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}.get(tag, tag)
+        element[0].attrib = {"movablelimits": "true", "lspace": "0", "rspace": "0"}
+    if tag in _SCRIPTS:
+        # TeX sets no space around = or - in a script: i=1, not i = 1.
+        for script in element[1:]:
+            if script.tag == "mo":
+                continue  # an accent, or a prime
+            for operator in script.iter("mo"):
+                if "lspace" not in operator.attrib:
+                    operator.attrib |= {"lspace": "0", "rspace": "0"}
+    for child in element:
+        _fix(child)
+    if tag == "mtext" and element.text:
+        element.text = _TEXT_ESCAPE.sub(r"\1", element.text)
+    if tag == "mover" and len(element) == 2 and element[1].tag == "mo":
+        accent = element[1]
+        wide = element.get("accent") != "true" and accent.get("stretchy") != "false"
+        wide = wide and accent.text in {"&#x0005E;", "&#x0007E;"}
+        if (accent.text or "") in _ACCENTS and not wide:  # \widehat stretches
+            element.set("accent", "true")
+            accent.set("stretchy", "false")
+            # The ASCII ^ and ~ are tall signs of their own: the accents are
+            # the modifier letters (MathML Core's non-combining equivalents).
+            accent.text = _ACCENT_FORMS.get(accent.text, accent.text)
+    if tag in _ROWS:
+        _fix_row(element)
+
+
+def _name_functions(element: Element) -> None:
+    """``\\operatorname{Var}`` as ``<mi>Var</mi>``, an upright name (a word in an
+    mi is never italic) with no operator spacing: _fix_row has spaced it."""
+    for child in element:
+        _name_functions(child)
+    if element.tag == "mo" and _is_function(element) and not element.get("movablelimits"):
+        element.tag, element.attrib = "mi", {}
+
+
+@functools.cache
+def _render(source: str, display: bool) -> tuple[str, str]:
+    """The MathML of one formula, and its text for the search index."""
+    converter = Converter(display="block" if display else "inline")
     try:
-        mathml = convert(source, display="block" if display else "inline")
+        tree = converter.convert_to_element(source)
     except Exception as error:  # latex2mathml raises many exception types
         raise PluginError(f"cannot render math {source!r}: {error}") from error
+    _fix(tree)
+    _name_functions(tree)
+    mathml = Converter._convert(tree)  # its serializer: entities kept
     # latex2mathml passes a command it does not know through as text, and an
     # alignment "&" as a symbol; either would show raw LaTeX to the reader.
     leftover = _LEFTOVER.search(mathml)
     if leftover:
-        raise PluginError(f"unsupported LaTeX {leftover[1]!r} in {source!r}")
-    return mathml
+        raise PluginError(f"unsupported LaTeX {leftover['text']!r} in {source!r}")
+    return mathml, re.sub(r"\s+", " ", search_text(tree)).strip()
+
+
+def latex_to_mathml(latex: str, display: bool) -> str:
+    """Return the MathML element for one LaTeX formula (HTML entities decoded)."""
+    return _render(html.unescape(latex).strip(), display)[0]
+
+
+def latex_to_text(latex: str, display: bool) -> str:
+    """Return one LaTeX formula as HTML text (with sub and sup), for the search index."""
+    return _render(html.unescape(latex).strip(), display)[1]
+
+
+# --- the formula as text --------------------------------------------------------
+
+# Operators written with a space on each side, as in running text.
+_SPACED = set("=<>+\u00d7\u2248\u2260\u2264\u2265\u2261\u2192\u2190\u21a6\u2208\u2209")
+_SPACED |= set("\u2282\u2286\u221d\u223c\u2299\u2297\u2218\u2212\u21d2\u21d4")
+_CLOSING = set(")]}|\u2016\u27e9")
+# Accents (dot, diaeresis, circumflex, tilde, macron, caron, breve, acute,
+# grave, arrow) as the combining characters that follow their letter: x\u0302.
+_COMBINING = dict(
+    zip(
+        "\u02d9\u00a8\u02c6\u02dc\u00af\u02c7\u02d8\u00b4\u0060\u2192",
+        "\u0307\u0308\u0302\u0303\u0304\u030c\u0306\u0301\u0300\u20d7",
+        strict=True,
+    )
+)
+
+
+def _token(element: Element) -> str:
+    return html.unescape(element.text or "")
+
+
+def _grouped(text: str) -> str:
+    """``text`` in parentheses where it is more than one term (for a/b, √x)."""
+    plain = re.sub(r"<[^>]+>", "", text).strip()
+    return text if re.fullmatch(r"[\w.∂]+", plain) else f"({text})"
+
+
+def search_text(element: Element) -> str:
+    """A formula as one line of HTML text: ``e<sup>x<sub>i</sub></sup> / ∑<sub>j</sub> ...``."""
+    tag = element.tag
+    parts = [search_text(child) for child in element]
+    for i, child in enumerate(element):
+        # A sign, not an operation (first, or after an operator): -m, not - m.
+        before = element[i - 1] if i else None
+        after_operator = before is None or (before.tag == "mo" and _token(before) not in _CLOSING)
+        if child.tag == "mo" and _token(child) in {"+", "\u2212"} and after_operator:
+            parts[i] = parts[i].strip()
+    if tag in {"mi", "mn", "mtext", "ms"}:
+        return html.escape(_token(element), quote=False)
+    if tag == "mo":
+        text = html.escape(_token(element), quote=False)
+        plain = _token(element)
+        if plain in _SPACED:
+            return f" {text} "
+        return f"{text} " if plain in {",", ";"} else text
+    if tag == "mspace":
+        return " " if element.get("linebreak") is None else "; "
+    if tag == "mphantom":
+        return ""
+    if tag in {"msub", "munder"} and len(parts) == 2:
+        return f"{parts[0]}<sub>{parts[1].strip()}</sub>"
+    if tag in {"msup", "mover"} and len(parts) == 2:
+        if element.get("accent") == "true" and _token(element[1]) in _COMBINING:
+            return f"{parts[0]}{_COMBINING[_token(element[1])]}"
+        return f"{parts[0]}<sup>{parts[1].strip()}</sup>"
+    if tag in {"msubsup", "munderover"} and len(parts) == 3:
+        return f"{parts[0]}<sub>{parts[1].strip()}</sub><sup>{parts[2].strip()}</sup>"
+    if tag == "mfrac" and len(parts) == 2:
+        return f"{_grouped(parts[0].strip())}/{_grouped(parts[1].strip())}"
+    if tag == "msqrt":
+        return f"√{_grouped(''.join(parts).strip())}"
+    if tag == "mroot" and len(parts) == 2:
+        return f"<sup>{parts[1]}</sup>√{_grouped(parts[0].strip())}"
+    if tag == "mtr":
+        return " ".join(p.strip() for p in parts)
+    if tag == "mtable":
+        return "; ".join(p.strip() for p in parts)
+    return "".join(parts)
+
+
+# --- pages -----------------------------------------------------------------------
 
 
 def render_arithmatex(page_html: str) -> str:
@@ -46,10 +305,71 @@ def render_arithmatex(page_html: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         if match["display"] is not None:
-            return latex_to_mathml(match["display"], display=True)
-        return latex_to_mathml(match["inline"], display=False)
+            mathml = latex_to_mathml(match["display"], display=True)
+            # The box scrolls sideways where the formula is wider than the column.
+            return f'<div class="math-display">{mathml}</div>{match["punctuation"] or ""}'
+        mathml = latex_to_mathml(match["inline"], display=False)
+        if match["punctuation"]:
+            return f'<span class="math-nowrap">{mathml}{match["punctuation"]}</span>'
+        return mathml
 
     return _ARITHMATEX.sub(replace, page_html)
+
+
+# Markup whose text is not prose: code, scripts, the <title>, and tags themselves.
+_NOT_PROSE = re.compile(
+    r"(<(pre|code|script|style|title|textarea)\b.*?</\2>|<[^>]+>)", re.DOTALL | re.IGNORECASE
+)
+_BARE_INLINE = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
+
+
+def render_bare_math(page_html: str) -> str:
+    """Render inline math that reached the page without arithmatex's wrapper: a
+    heading's math in the tables of contents, which hold the heading's text."""
+
+    def text(part: str) -> str:
+        return _BARE_INLINE.sub(lambda m: latex_to_mathml(m[1], display=False), part)
+
+    parts = _NOT_PROSE.split(page_html)
+    # split() gives text, tag or block, its inner group, text, ...: every third is text.
+    return "".join(
+        text(part) if i % 3 == 0 else (part or "") for i, part in enumerate(parts) if i % 3 != 2
+    )
+
+
+def search_view(page_html: str) -> str:
+    """The page as the search index should read it: formulas as text, no code blocks."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match["display"] is not None:
+            text = latex_to_text(match["display"], display=True)
+            return f"<p>{text}</p>{match['punctuation'] or ''}"
+        return latex_to_text(match["inline"], display=False) + (match["punctuation"] or "")
+
+    text_html = _ARITHMATEX.sub(replace, page_html)
+    # The theme's search skips an element marked so (a code block, its output,
+    # a console session), and its previews show the prose around a match
+    # instead of a whole block of code. Code in a sentence stays.
+    return re.sub(r"<pre\b", '<pre data-search-exclude="code"', text_html)
+
+
+@event_priority(10)  # just before the search plugin reads the page
+def _show_search_view(context, page, config, nav):
+    page._content_before_search = page.content
+    page.content = search_view(page.content)
+    return context
+
+
+@event_priority(-10)  # just after
+def _restore_page(context, page, config, nav):
+    original = getattr(page, "_content_before_search", None)
+    if original is not None:
+        page.content = original
+        del page._content_before_search
+    return context
+
+
+on_page_context = CombinedEvent(_show_search_view, _restore_page)
 
 
 def on_post_page(output: str, page, config) -> str:
@@ -59,14 +379,85 @@ def on_post_page(output: str, page, config) -> str:
     one-page print version, which the print-site plugin assembles from the
     pages' contents, is rendered too.
     """
-    return render_arithmatex(output)
+    rendered = render_bare_math(render_arithmatex(output))
+    if "<math" in rendered:
+        rendered = _preload_font(rendered, page)
+    return rendered
+
+
+def _preload_font(page_html: str, page) -> str:
+    """Ask for the math font with the page's stylesheets, so that the formulas
+    are laid out once with it rather than once without and again with it."""
+    depth = page.url.count("/") if page is not None and page.url else 0
+    href = "../" * depth + FONT_SITE_PATH  # use_directory_urls: false
+    link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>'
+    return page_html.replace("</head>", f"{link}\n</head>", 1)
+
+
+# --- the font ----------------------------------------------------------------------
+
+_MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.DOTALL)
+
+
+def math_characters(pages: list[str]) -> set[str]:
+    """Every character the math of ``pages`` (HTML) can draw.
+
+    The browser draws a one-letter identifier in its mathematical italic form
+    (x as U+1D465), so each Latin and Greek letter brings that form along."""
+    found: set[str] = set()
+    for page_html in pages:
+        for math in _MATH_ELEMENT.findall(page_html):
+            found |= set(html.unescape(re.sub(r"<[^>]+>", "", math)))
+    italic = {_math_italic(c) for c in found}
+    # A square root draws U+221A, which is not in the text.
+    return (found | italic | {" ", "\u221a"}) - {None, "\n", "\t"}
+
+
+def _math_italic(char: str) -> str | None:
+    if "a" <= char <= "z":
+        return "\u210e" if char == "h" else chr(0x1D44E + ord(char) - ord("a"))
+    if "A" <= char <= "Z":
+        return chr(0x1D434 + ord(char) - ord("A"))
+    if char in "\u0131\u0237":  # dotless i and j
+        return chr(0x1D6A4 + "\u0131\u0237".index(char))
+    italic_greek = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡϴΣΤΥΦΧΨΩ∇αβγδεζηθικλμνξοπρςστυφχψω∂ϵϑϰϕϱϖ"
+    if char in italic_greek:
+        return chr(0x1D6E2 + italic_greek.index(char))
+    return None
+
+
+def subset_font(characters: set[str], target: Path) -> None:
+    """Write the math font cut to ``characters`` as woff2, keeping its MATH table
+    and the glyphs it points to (larger sizes of each operator and delimiter,
+    the pieces that build the tallest ones, script-size forms)."""
+    from fontTools import subset  # the build's dependencies; the tests import this hook
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.drop_tables = [t for t in options.drop_tables if t != "MATH"]
+    options.name_IDs = ["*"]  # copyright and licence lines, as the OFL asks
+    options.notdef_outline = True
+    options.hinting = False  # browsers ignore TrueType hinting of a web font on most systems
+    font = subset.load_font(str(FONT_SOURCE), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in characters))
+    subsetter.subset(font)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subset.save_font(font, str(target), options)
 
 
 @event_priority(-100)  # after the print-site plugin has written its page
 def on_post_build(config) -> None:
-    """MkDocs event: render the one-page print version, which print-site writes last."""
-    page = Path(config["site_dir"]) / "print_page.html"
+    """MkDocs event: render the one-page print version, which print-site writes
+    last, then cut the math font to what the site's math uses."""
+    site = Path(config["site_dir"])
+    page = site / "print_page.html"
     if page.is_file():
         page.write_text(
             on_post_page(page.read_text(encoding="utf-8"), None, config), encoding="utf-8"
         )
+    pages = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html"))]
+    target = site / FONT_SITE_PATH
+    subset_font(math_characters(pages), target)
+    shutil.copyfile(FONT_LICENCE, target.parent / "OFL.txt")

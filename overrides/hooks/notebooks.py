@@ -1,11 +1,16 @@
 """MkDocs hook: turn every chapter into a Jupyter notebook, and link it from the page.
 
 A chapter is any Markdown page with a ``python`` code block. Its notebook holds
-the prose as Markdown cells and the code blocks, with their ``--8<--``
-includes expanded exactly as the site shows them, as code cells; expected
-outputs are left for the notebook to produce. Each page gets a bar under its
+the prose as Markdown cells and the code blocks as code cells. A notebook runs
+its cells in order, so each implementation is defined once, in the cell where
+the page shows it: a cell leaves out the imports and definitions of the setup
+that the site hides (``code_blocks.notebook_code``), and keeps the rest of it
+(seeded data), so that it prints what the page shows. Expected outputs are
+left for the notebook to produce. Each page gets a bar under its
 title with a download link, an "Open in Colab" link and a link to the
-notation page.
+notation page. A page that is a notebook already (a lab) gets the same bar,
+linking its own ``.ipynb`` and, in Colab, that file on the repository's
+default branch.
 
 Run as a script, it writes the notebooks to a folder (the GitHub workflow
 publishes them to the ``notebooks`` branch, which the Colab links open):
@@ -23,6 +28,8 @@ from urllib.parse import urlparse
 
 import markdown
 import nbformat
+from code_blocks import notebook_code, page_programs, snippet_expander
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 NOTEBOOK_DIR = "notebooks"
@@ -53,9 +60,16 @@ def absolute_link(target: str, site_url: str) -> str:
     return site_url.rstrip("/") + "/" + path + (f"#{anchor}" if anchor else "")
 
 
-def page_to_notebook(text: str, site_url: str, page_url: str) -> nbformat.NotebookNode:
-    """Convert an expanded Markdown page to a notebook: prose cells and code cells."""
+def page_to_notebook(
+    text: str, site_url: str, page_url: str, code: list[str] | None = None
+) -> nbformat.NotebookNode:
+    """Convert an expanded Markdown page to a notebook: prose cells and code cells.
+
+    ``code``, when given, holds the source of each python block's cell, in order;
+    otherwise a cell holds its block as written.
+    """
     cells, prose = [], []
+    code_cells = iter(code) if code is not None else None
     lines = text.split("\n")
     container_indent = None  # content of a tab or admonition is indented under its header
     skip_next_fence = False
@@ -96,7 +110,8 @@ def page_to_notebook(text: str, site_url: str, page_url: str) -> nbformat.Notebo
                 skip_next_fence = False
             elif fence["info"].strip() == "python":
                 flush_prose()
-                cells.append(nbformat.v4.new_code_cell("\n".join(block).strip("\n")))
+                source = "\n".join(block) if code_cells is None else next(code_cells)
+                cells.append(nbformat.v4.new_code_cell(source.strip("\n")))
             else:
                 prose.extend([fence["fence"] + fence["info"], *block, fence["fence"]])
             continue
@@ -125,14 +140,17 @@ def is_chapter(text: str) -> bool:
 
 def chapter_notebooks(docs_dir: Path, config) -> dict[str, nbformat.NotebookNode]:
     """Notebook of every chapter under ``docs_dir``, by the chapter's path relative to it."""
-    expand = expander(config)
+    expand, expand_block = expander(config), snippet_expander(config)
     site_url = config["site_url"] or ""
     notebooks = {}
     for page in sorted(docs_dir.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         if is_chapter(text):
             uri = page.relative_to(docs_dir).as_posix()
-            notebooks[uri] = page_to_notebook(expand(text), site_url, absolute_link(uri, site_url))
+            code = [notebook_code(program) for program in page_programs(text, expand_block)]
+            notebooks[uri] = page_to_notebook(
+                expand(text), site_url, absolute_link(uri, site_url), code
+            )
     return notebooks
 
 
@@ -144,6 +162,22 @@ def colab_url(repo_url: str, page_uri: str) -> str:
     """Colab opens notebooks from GitHub: the published branch of this repository."""
     owner_repo = urlparse(repo_url).path.strip("/")
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{COLAB_BRANCH}/{Path(page_uri).stem}.ipynb"
+
+
+def colab_source_url(repo_url: str, edit_uri: str, src_uri: str) -> str:
+    """Colab's address of a notebook kept under docs/ (edit_uri names the branch)."""
+    owner_repo = urlparse(repo_url).path.strip("/")
+    blob = edit_uri.strip("/").replace("edit/", "blob/", 1)
+    return f"https://colab.research.google.com/github/{owner_repo}/{blob}/{src_uri}"
+
+
+def bar_html(download: str, colab: str, notation: str) -> str:
+    """The bar of a notebook page, as the theme renders the chapters' Markdown bar."""
+    return (
+        f'<p><a class="md-button" download href="{download}">Download as a notebook</a> '
+        f'<a class="md-button" href="{colab}">Open in Colab</a> '
+        f'<a class="md-button" href="{notation}">Notation</a></p>'
+    )
 
 
 _generated: set[str] = set()
@@ -174,6 +208,22 @@ def on_page_markdown(text: str, page, config, files) -> str:
     if title.startswith("# "):
         return f"{title}\n\n{bar}\n{newline}{rest}"
     return f"{bar}\n\n{text}"
+
+
+@event_priority(55)  # after notebook_html.py (60) rewrote the page, before print-site keeps it
+def on_page_content(html: str, page, config, files) -> str:
+    """MkDocs event: put the bar under the title of a notebook page."""
+    uri = page.file.src_uri
+    if not uri.endswith(".ipynb"):
+        return html
+    up = "../" * uri.count("/")
+    colab = colab_source_url(config["repo_url"], config["edit_uri"] or "edit/main/docs/", uri)
+    bar = bar_html(f"{up}{uri}", colab, f"{up}notation.html")
+    title_end = html.find("</h1>")
+    if title_end < 0:
+        return bar + "\n" + html
+    title_end += len("</h1>")
+    return html[:title_end] + "\n" + bar + html[title_end:]
 
 
 def main(argv: list[str]) -> int:
