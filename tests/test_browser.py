@@ -266,7 +266,7 @@ def test_setup_lines_hide_behind_a_button_that_the_keyboard_opens(page, server):
     assert button.get_attribute("aria-expanded") == "false"
     assert not setup.is_visible()
     # Its accessible name says what it holds.
-    assert re.fullmatch(r"\d+ setup lines? shown earlier on this page", button.inner_text().strip())
+    assert re.fullmatch(r"\d+ setup lines? shown above", button.inner_text().strip())
     button.focus()
     page.keyboard.press("Enter")
     assert button.get_attribute("aria-expanded") == "true"

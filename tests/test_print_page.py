@@ -24,12 +24,21 @@ def test_built_print_page_has_every_chapter_and_a_relative_base(built_site):
         "Tensors and broadcasting",
         "Einstein notation and einsum",
         "Automatic differentiation",
+        "Matrix calculus",
+        "Norms, the SVD and low rank",
     ]:
         assert title in page
     assert "<math" in page and 'class="arithmatex"' not in page
     images = re.findall(r"<img [^>]*>", page)
     assert len(images) > 5 and all('fetchpriority="low"' in i for i in images)
     assert all("loading=" not in i for i in images)  # a printout needs them all
+
+
+def test_print_images_load_at_once_wherever_lazy_stood():
+    html = '<img width="2" loading="lazy" src="figures/a.svg#only-light" alt="A">'
+    assert print_page.figures_low_priority(html) == (
+        '<img fetchpriority="low" width="2" src="figures/a.svg#only-light" alt="A">'
+    )
 
 
 def test_images_get_low_priority_once():

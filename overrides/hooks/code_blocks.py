@@ -193,6 +193,15 @@ def setup_runs(code: str, shown: list[str]) -> list[tuple[int, int]]:
                 runs.append((start, prefix))
             break
         done = last
+    # A button that hides one import would take the line it hides: show it.
+    runs = [
+        (start, end)
+        for start, end in runs
+        if not (
+            sum(1 for line in lines[start:end] if line.strip()) == 1
+            and lines[start:end][0].startswith(("import ", "from "))
+        )
+    ]
     # A run takes the blank lines after it along.
     widened = []
     for start, end in runs:
@@ -213,6 +222,8 @@ def page_programs(text: str, expand: Callable[[str], str]) -> list[Program]:
             continue
         try:
             code = strip_annotations(expand("\n".join(fence.body))).rstrip("\n")
+            # A section's trailing blank lines and the page's own would stack up.
+            code = re.sub(r"\n{4,}", "\n\n\n", code)
         except Exception as error:  # pymdownx.snippets raises several types
             raise BlockError(f"line {fence.start + 1}: {error}") from error
         program = Program(fence, code)
@@ -253,7 +264,16 @@ def notebook_code(program: Program) -> str:
 
 def console_commands(body: list[str]) -> str:
     """What a reader runs from a ``console`` block: its ``$ `` lines without the prompt."""
-    return "\n".join(_PROMPT.sub("", line) for line in body if _PROMPT.match(line))
+    commands, continued = [], False
+    for line in body:
+        if _PROMPT.match(line) or continued:  # a line ending in \ goes on below
+            commands.append(_PROMPT.sub("", line))
+        continued = (
+            bool(commands)
+            and commands[-1].endswith("\\")
+            and (_PROMPT.match(line) is not None or continued)
+        )
+    return "\n".join(commands)
 
 
 def snippet_expander(config) -> Callable[[str], str]:
@@ -353,8 +373,8 @@ def split_lines(code_html: str, cuts: list[int]) -> list[str]:
 def setup_button(count: int) -> str:
     noun = "line" if count == 1 else "lines"
     return (
-        '<button type="button" class="la-setup-toggle" aria-expanded="false" '
-        f'title="Show the setup">{count} setup {noun} shown earlier on this page</button>'
+        '<button type="button" class="la-setup-toggle" aria-expanded="false">'
+        f"{count} setup {noun} shown above</button>"
     )
 
 

@@ -62,7 +62,12 @@ def drop_print_assets(html: str) -> str:
 
 
 def figures_low_priority(html: str) -> str:
-    """Mark every image of the page ``fetchpriority="low"``."""
+    """Mark every image of the page ``fetchpriority="low"``, and load each at once.
+
+    The print-site plugin drops ``loading="lazy"`` only where it opens the tag;
+    the figures hook writes it after the image's size, so it is dropped here.
+    """
+    html = re.sub(r'(<img\b[^>]*?) loading="lazy"', r"\1", html)
     return re.sub(r"<img (?![^>]*fetchpriority)", '<img fetchpriority="low" ', html)
 
 

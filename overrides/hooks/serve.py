@@ -1,4 +1,4 @@
-"""MkDocs hook: keep ``mkdocs serve`` quick, so that an edit shows in seconds.
+"""MkDocs hook: make ``mkdocs serve`` rebuild faster after an edit.
 
 ``mkdocs build`` (which the tests and the workflow run) executes every notebook
 page, so that its outputs match the current ``snippets/``. While ``mkdocs
@@ -90,7 +90,7 @@ def on_pre_build(config) -> None:
 
 NOTE = (
     '<div class="admonition note"><p class="admonition-title">Not executed</p>'
-    "<p>mkdocs serve shows this notebook without running it, to rebuild in seconds; "
+    "<p>mkdocs serve shows this notebook without running it, to rebuild faster; "
     "<code>mkdocs build</code> and the tests run it and show its outputs "
     f"(or restart mkdocs serve with <code>{ENVIRONMENT_VARIABLE}=1</code>).</p></div>"
 )

@@ -9,6 +9,5 @@ document.addEventListener("click", (event) => {
   for (const button of clicked.parentElement.querySelectorAll(".la-setup-toggle")) {
     button.nextElementSibling.hidden = !show;
     button.setAttribute("aria-expanded", String(show));
-    button.title = show ? "Hide the setup" : "Show the setup";
   }
 });
