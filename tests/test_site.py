@@ -222,7 +222,7 @@ def test_every_image_exists_and_has_alt_text(built_site):
             # Material's #only-light / #only-dark pick the image by scheme.
             target = (page.parent / src.partition("#")[0]).resolve()
             assert target.is_file(), f"{where}: image {src} is missing"
-            figures += src.endswith(".svg")
+            figures += src.partition("#")[0].endswith(".svg")
     # Every figure a chapter script draws is shown somewhere.
     drawn = list((built_site.site / "figures").glob("*.svg"))
     assert figures >= len(drawn) > 0

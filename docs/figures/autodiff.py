@@ -10,7 +10,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-COST_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "autodiff-cost.json"
+COST_FILE = (
+    Path(__file__).resolve().parents[2]
+    / "benchmarks"
+    / "data"
+    / "autodiff-cost.json"
+)
 
 
 def plot_graph():
@@ -98,7 +103,15 @@ def plot_jacobian_cost():
         ax.set_title(title, fontsize=17)
         ax.grid(True, which="major", alpha=0.3)
     axes[0].legend(loc="upper left", ncols=1, framealpha=0.9)
-    machine = ", ".join(cost["machine"].split(", ")[:2])  # the processor and its cores
-    fig.text(0.5, 0.005, f"Measured on {machine}, one thread", ha="center", va="bottom")
+    machine = ", ".join(
+        cost["machine"].split(", ")[:2]
+    )  # the processor and its cores
+    fig.text(
+        0.5,
+        0.005,
+        f"Measured on {machine}, one thread",
+        ha="center",
+        va="bottom",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

@@ -21,7 +21,9 @@ def experiments():
 
 
 def series(stats, statistic: str, step: int) -> np.ndarray:
-    return np.array([values[statistic][step] for values in stats.records.values()])
+    return np.array(
+        [values[statistic][step] for values in stats.records.values()]
+    )
 
 
 def plot_signals():
@@ -29,8 +31,12 @@ def plot_signals():
     for kind, label in KINDS.items():
         stats, _ = experiments()[kind]
         layers = np.arange(1, len(stats.records) + 1)
-        axes[0].semilogy(layers, series(stats, "std", 0), marker=".", label=label)
-        grads = np.maximum(series(stats, "grad_norm", 0), 1e-45)  # exact zeros drawn at the floor
+        axes[0].semilogy(
+            layers, series(stats, "std", 0), marker=".", label=label
+        )
+        grads = np.maximum(
+            series(stats, "grad_norm", 0), 1e-45
+        )  # exact zeros drawn at the floor
         axes[1].semilogy(layers, grads, marker=".", label=label)
     axes[0].set_title("std of each ReLU's output, first step")
     axes[1].set_title("norm of dL/d(output) at each ReLU, first step")
@@ -51,7 +57,9 @@ def plot_training():
         stats, losses = experiments()[kind]
         axes[0].semilogy(losses, label=label)
         layers = np.arange(1, len(stats.records) + 1)
-        axes[1].plot(layers, series(stats, "zero_fraction", -1), marker=".", label=label)
+        axes[1].plot(
+            layers, series(stats, "zero_fraction", -1), marker=".", label=label
+        )
     axes[0].set_title("training loss (mean squared error)")
     axes[0].set_xlabel("step")
     axes[0].set_ylabel("loss")
@@ -60,7 +68,9 @@ def plot_training():
     axes[1].set_ylabel("fraction of zeros")
     axes[1].set_ylim(0, 1)
     axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].yaxis.set_minor_formatter(NullFormatter())  # label the decades only
+    axes[0].yaxis.set_minor_formatter(
+        NullFormatter()
+    )  # label the decades only
     for ax in axes:
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="lower left", framealpha=0.9)

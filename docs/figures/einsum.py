@@ -21,7 +21,9 @@ ORDERS = {
 def flops(path) -> float:
     """np.einsum_path's FLOP count for the chain contracted along ``path``."""
     operands = [np.empty(shape) for shape in SHAPES]
-    report = np.einsum_path(CHAIN, *operands, optimize=["einsum_path", *path])[1]
+    report = np.einsum_path(CHAIN, *operands, optimize=["einsum_path", *path])[
+        1
+    ]
     return float(report.split("Optimized FLOP count:")[1].split()[0])
 
 

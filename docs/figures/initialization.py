@@ -23,7 +23,12 @@ def averaged(init, activation, depth, width=256):
     """Per-layer statistics averaged over a few seeded networks."""
     runs = [
         layer_statistics(
-            init, depth, width, activation, n_samples=500, rng=np.random.default_rng(s)
+            init,
+            depth,
+            width,
+            activation,
+            n_samples=500,
+            rng=np.random.default_rng(s),
         )
         for s in SEEDS
     ]
@@ -61,12 +66,20 @@ def plot_forward():
         _finish_panel(ax, activation, "layer")
     axes[0].set_ylabel("E[x²], Var[x]")
     axes[2].set_ylabel("E[x²], Var[x]")
-    handles = [Line2D([], [], color=c, label=label) for label, c in zip(INITS, COLORS, strict=True)]
+    handles = [
+        Line2D([], [], color=c, label=label)
+        for label, c in zip(INITS, COLORS, strict=True)
+    ]
     handles += [
         Line2D([], [], color="0.3", label="E[x²]: solid"),
         Line2D([], [], color="0.3", linestyle="--", label="Var[x]: dashed"),
     ]
-    key.legend(handles=handles, loc="center", frameon=False, title="15 layers, width 256")
+    key.legend(
+        handles=handles,
+        loc="center",
+        frameon=False,
+        title="15 layers, width 256",
+    )
     fig.tight_layout()
     return fig
 
@@ -80,8 +93,16 @@ def plot_backward():
         _finish_panel(ax, activation, "layer")
     axes[0].set_ylabel("E[(dL/dx)²]")
     axes[2].set_ylabel("E[(dL/dx)²]")
-    handles = [Line2D([], [], color=c, label=label) for label, c in zip(INITS, COLORS, strict=True)]
-    key.legend(handles=handles, loc="center", frameon=False, title="the loss is\nbehind layer 15")
+    handles = [
+        Line2D([], [], color=c, label=label)
+        for label, c in zip(INITS, COLORS, strict=True)
+    ]
+    key.legend(
+        handles=handles,
+        loc="center",
+        frameon=False,
+        title="the loss is\nbehind layer 15",
+    )
     fig.tight_layout()
     return fig
 
@@ -122,7 +143,13 @@ def plot_orthogonal():
             median.append(np.median(singular))
         layers = np.arange(1, depth + 1)
         ax.semilogy(layers, largest, color=color, label=f"{label}: largest")
-        ax.semilogy(layers, median, color=color, linestyle="--", label=f"{label}: median")
+        ax.semilogy(
+            layers,
+            median,
+            color=color,
+            linestyle="--",
+            label=f"{label}: median",
+        )
     ax.set_xlabel("depth (number of linear layers multiplied)")
     ax.set_ylabel("singular value of the product")
     ax.set_title(f"Singular values of a product of {width}-by-{width} weights")

@@ -4,7 +4,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from snippets.low_rank import accuracy, compress_mlp, gd_least_squares, make_data, train_mlp
+from snippets.low_rank import (
+    accuracy,
+    compress_mlp,
+    gd_least_squares,
+    make_data,
+    train_mlp,
+)
 
 RANKS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64]
 KAPPAS = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32]
@@ -19,13 +25,17 @@ def plot_compression():
         x_test, y_test = make_data(2000, seed=1)
         model = train_mlp(x, y)
         full = accuracy(model, x_test, y_test)
-        accuracies = [accuracy(compress_mlp(model, k), x_test, y_test) for k in RANKS]
+        accuracies = [
+            accuracy(compress_mlp(model, k), x_test, y_test) for k in RANKS
+        ]
     finally:
         torch.set_num_threads(threads)
     # A white background keeps the figure readable in the dark theme too.
     fig, ax = plt.subplots(figsize=(6.4, 3.6), facecolor="white")
     ax.semilogx(RANKS, accuracies, "o-", label="every weight cut to rank k")
-    ax.axhline(full, color="k", linestyle="--", label=f"full rank ({full:.2f})")
+    ax.axhline(
+        full, color="k", linestyle="--", label=f"full rank ({full:.2f})"
+    )
     ax.axhline(0.1, color="gray", linestyle=":", label="chance (0.10)")
     ax.axvline(10, color="tab:red", alpha=0.4, label="rank of the task (10)")
     ax.set_xticks(RANKS[::2], [str(k) for k in RANKS[::2]])
@@ -44,7 +54,9 @@ def plot_conditioning():
     u, _ = np.linalg.qr(rng.standard_normal((100, 10)))
     v, _ = np.linalg.qr(rng.standard_normal((10, 10)))
     b = rng.standard_normal(100)
-    steps = [gd_least_squares((u * np.linspace(k, 1, 10)) @ v.T, b) for k in KAPPAS]
+    steps = [
+        gd_least_squares((u * np.linspace(k, 1, 10)) @ v.T, b) for k in KAPPAS
+    ]
     kappas = np.array(KAPPAS)
     fig, ax = plt.subplots(figsize=(6.4, 3.6), facecolor="white")
     ax.loglog(kappas, steps, "o-", label="measured: steps to 1e-6")

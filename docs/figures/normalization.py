@@ -9,14 +9,20 @@ WIDTH, DEPTH = 128, 50
 
 
 def plot_gradient_norms():
-    fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.6), sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        2, 1, figsize=(6.4, 7.6), sharex=True, sharey=True
+    )
     layers = np.arange(DEPTH)
     for ax, residual in zip(axes, [False, True], strict=True):
         for multiple in [0.5, 1.0, 2.0]:
-            norms = gradient_norms(DEPTH, WIDTH, residual, multiple / np.sqrt(WIDTH))
+            norms = gradient_norms(
+                DEPTH, WIDTH, residual, multiple / np.sqrt(WIDTH)
+            )
             ax.semilogy(layers, norms, label=f"std = {multiple:g}/√width")
         if residual:
-            scaled = gradient_norms(DEPTH, WIDTH, True, 1 / np.sqrt(WIDTH * DEPTH))
+            scaled = gradient_norms(
+                DEPTH, WIDTH, True, 1 / np.sqrt(WIDTH * DEPTH)
+            )
             ax.semilogy(
                 layers,
                 scaled,
@@ -24,11 +30,15 @@ def plot_gradient_norms():
                 linestyle="--",
                 label="std = 1/√(width·depth)",
             )
-        ax.set_title("residual: x + tanh(Wx)" if residual else "plain: tanh(Wx)")
+        ax.set_title(
+            "residual: x + tanh(Wx)" if residual else "plain: tanh(Wx)"
+        )
         ax.set_ylabel("‖dL/dx‖ at the block's input")
         ax.grid(True, alpha=0.3)
     axes[1].set_xlabel(f"block (the loss is after block {DEPTH - 1})")
-    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1, frameon=False)
+    axes[1].legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1, frameon=False
+    )
     fig.tight_layout()
     return fig
 
@@ -50,7 +60,11 @@ def plot_jacobian_spectrum():
         ax.semilogy(depths, [s[0] for s in spectra], label="largest")
         ax.semilogy(depths, [np.median(s) for s in spectra], label="median")
         # float64 resolves singular values only down to about 1e-16 of the largest.
-        ax.semilogy(depths, [max(s[-1], 1e-16 * s[0]) for s in spectra], label="smallest")
+        ax.semilogy(
+            depths,
+            [max(s[-1], 1e-16 * s[0]) for s in spectra],
+            label="smallest",
+        )
         ax.set_title(title)
         ax.set_xlabel("depth (blocks)")
         ax.set_ylim(1e-17, 1e3)

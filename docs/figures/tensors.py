@@ -37,7 +37,14 @@ def _grid(ax, left, values, stored, title):
                 fontsize=13,
                 color="0" if real else "0.45",
             )
-    ax.text(left + cols / 2, rows + 0.35, title, ha="center", va="bottom", fontsize=13)
+    ax.text(
+        left + cols / 2,
+        rows + 0.35,
+        title,
+        ha="center",
+        va="bottom",
+        fontsize=13,
+    )
 
 
 def plot_broadcasting():
