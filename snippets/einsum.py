@@ -5,8 +5,8 @@ written with it.
 operand, sums labels that only one operand carries, contracts the operands
 pairwise in a greedy order with ``np.matmul``, and transposes once at the end.
 It never calls ``np.einsum``. The chapter ``docs/einsum.md`` embeds the sections
-marked ``--8<--`` below. This module imports only NumPy, so it can be copied on
-its own.
+marked ``--8<--`` below. This module imports only NumPy and, for attention's
+threads, threadpoolctl, so it can be copied on its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["attention", "contraction_path", "einsum"]
 
@@ -354,16 +355,6 @@ def einsum(subscripts: str, *operands) -> np.ndarray:
 
 # --8<-- [start:attention]
 # --8<-- [start:attention_parts]
-def _softmax_rows(rows: np.ndarray, tile: int = 2**16) -> None:
-    """Softmax of each row of ``rows`` (n, Lk), in place, a tile at a time."""
-    step = max(1, tile // rows.shape[1])
-    for i in range(0, len(rows), step):  # each tile a view that fits the cache
-        scores = rows[i : i + step]
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-
-
 def _checked(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``q``, ``k``, ``v`` as arrays, once their shapes and dtypes fit."""
     q, k, v = (np.asarray(t) for t in (q, k, v))
@@ -393,25 +384,42 @@ def _checked(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return q, k, v
 
 
-def _masked(scores: np.ndarray, mask) -> np.ndarray:
-    """``scores`` with -inf where ``mask`` (True = may attend) is False."""
+def _checked_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
+    """``mask`` (True = may attend) broadcast to the scores' ``shape``."""
     mask = np.asarray(mask)
     if mask.dtype != bool:
         raise TypeError(
             f"mask must be boolean (True = may attend), got dtype {mask.dtype}"
         )
     try:
-        mask = np.broadcast_to(mask, scores.shape)
+        mask = np.broadcast_to(mask, shape)
     except ValueError:
         raise ValueError(
             f"mask of shape {mask.shape} does not broadcast to the scores' "
-            f"{scores.shape}"
+            f"{shape}"
         ) from None
     if not mask.any(axis=-1).all():
         raise ValueError(
             "a query has every key masked: its attention weights are undefined"
         )
-    return np.where(mask, scores, -np.inf)
+    return mask
+
+
+# The BLAS libraries NumPy loaded, found once: attention limits their threads.
+_BLAS = ThreadpoolController()
+
+
+def _attend(q, k, v, mask, weights, out) -> None:
+    """Attention for a block of heads, written into ``weights`` and ``out``."""
+    scores = einsum("hqd,hkd->hqk", q, k)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)  # weight exactly 0
+    # The stable softmax over the keys, into weights: subtract each row's
+    # maximum, exponentiate and normalize, all on a block that fits the cache.
+    np.subtract(scores, scores.max(axis=-1, keepdims=True), out=weights)
+    np.exp(weights, out=weights)
+    weights *= 1 / weights.sum(axis=-1, keepdims=True)  # one division a row
+    out[...] = einsum("hqk,hkd->hqd", weights, v)
 
 
 # --8<-- [end:attention_parts]
@@ -423,21 +431,46 @@ def attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
     ``(..., Lq, Lk)``, True where a query may attend (PyTorch's convention).
     """
     q, k, v = _checked(q, k, v)
+    (lq, d), lk, dv = q.shape[-2:], k.shape[-2], v.shape[-1]
+    try:
+        heads = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"the leading (batch, head) axes of q, k and v must broadcast, "
+            f"got shapes {q.shape}, {k.shape} and {v.shape}"
+        ) from None
+    # Every head is independent: line them up along one axis.
+    n = math.prod(heads)
     # Scaling q (L x d numbers) costs less than scaling the scores (L x L).
-    scale = np.sqrt(q.shape[-1]).astype(q.dtype)
-    scores = einsum("...qd,...kd->...qk", q / scale, k)
+    scale = np.sqrt(d).astype(q.dtype)
+    q = np.broadcast_to(q / scale, (*heads, lq, d)).reshape(n, lq, d)
+    k = np.broadcast_to(k, (*heads, lk, d)).reshape(n, lk, d)
+    v = np.broadcast_to(v, (*heads, lk, dv)).reshape(n, lk, dv)
     if mask is not None:
-        scores = _masked(scores, mask)
-    # The stable softmax over the keys, in place: the (..., Lq, Lk) scores are
-    # the largest array here. NumPy's elementwise functions use one core and
-    # release the GIL, so one thread per core, each on its share of the rows,
-    # puts every core to work, as PyTorch's fused kernel does.
-    weights = np.ascontiguousarray(scores)
-    rows = weights.reshape(-1, weights.shape[-1])  # a view of weights
-    shares = np.array_split(rows, os.cpu_count() or 1)
-    with ThreadPoolExecutor(len(shares)) as pool:
-        list(pool.map(_softmax_rows, shares))
-    return einsum("...qk,...kd->...qd", weights, v), weights
+        mask = _checked_mask(mask, (*heads, lq, lk)).reshape(n, lq, lk)
+    weights = np.empty((n, lq, lk), np.result_type(q, k))
+    out = np.empty((n, lq, dv), np.result_type(weights, v))
+    # Blocks of heads whose scores fit in the cache (2^18 numbers), shared
+    # among one thread per core: NumPy's elementwise functions use one core
+    # each and release the GIL, so threads put every core to work, as
+    # PyTorch's fused kernel does. BLAS then gets one thread per worker, or
+    # its own threads and ours would fight over the cores.
+    step = max(1, 2**18 // max(1, lq * lk))
+    blocks = [slice(i, i + step) for i in range(0, n, step)]
+    cut = [None if mask is None else mask[b] for b in blocks]
+    if len(blocks) == 1:  # one block: threads would cost more than they save
+        _attend(q, k, v, cut[0], weights, out)
+    else:
+        with (
+            _BLAS.limit(limits=1, user_api="blas"),
+            ThreadPoolExecutor(os.cpu_count() or 1) as pool,
+        ):
+            for done in [
+                pool.submit(_attend, q[b], k[b], v[b], m, weights[b], out[b])
+                for b, m in zip(blocks, cut, strict=True)
+            ]:
+                done.result()  # raises what a worker raised
+    return out.reshape(*heads, lq, dv), weights.reshape(*heads, lq, lk)
 
 
 # --8<-- [end:attention]

@@ -265,7 +265,7 @@ def test_attention_matches_torch(dtype, tol, masked):
 @given(
     st.lists(st.integers(0, 2), max_size=2),  # batch axes, sizes 0 to 2
     st.integers(0, 3),  # Lq
-    st.integers(1, 300),  # Lk: over 256 keys a tile of 2^16 scores holds partial rows
+    st.integers(1, 300),  # Lk
     st.integers(0, 4),  # d
     st.integers(1, 3),  # dv
     st.sampled_from([np.float64, np.float32]),
@@ -295,6 +295,34 @@ def test_attention_matches_torch_at_the_edges(batch, lq, lk, d, dv, dtype, layou
     assert out.dtype == dtype and out.shape == (*batch, lq, dv)
     np.testing.assert_allclose(out, torch_attention(q, k, v, mask), rtol=tol, atol=tol)
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=tol)
+
+
+@pytest.mark.parametrize(("dtype", "tol"), [(np.float64, 1e-10), (np.float32, 1e-5)])
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_in_blocks_on_threads_matches_torch(dtype, tol, masked):
+    """Scores of 300 x 300 put two heads in a block: six heads make three blocks,
+    shared among threads, from batch axes that broadcast (2, 1) against (1, 3)."""
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(2, 1, 300, 8)).astype(dtype)
+    k = rng.normal(size=(1, 3, 300, 8)).astype(dtype)
+    v = rng.normal(size=(2, 3, 300, 5)).astype(dtype)
+    mask = None
+    if masked:
+        mask = rng.random((3, 300, 300)) > 0.5  # one mask a head
+        mask[..., 0] = True
+    q[1, 0, 7, 2] = np.nan  # in the last block: the threads keep it to its rows
+    out, weights = attention(q, k, v, mask)
+    assert out.shape == (2, 3, 300, 5) and weights.shape == (2, 3, 300, 300)
+    assert out.dtype == dtype and weights.dtype == dtype
+    expected = torch_attention(np.broadcast_to(q, (2, 3, 300, 8)).copy(), k, v, mask)
+    nan_rows = np.zeros(out.shape[:-1], dtype=bool)
+    nan_rows[1, :, 7] = True
+    assert np.isnan(out[nan_rows]).all() and not np.isnan(out[~nan_rows]).any()
+    np.testing.assert_allclose(out[~nan_rows], expected[~nan_rows], rtol=tol, atol=tol)
+    np.testing.assert_allclose(weights[~nan_rows].sum(axis=-1), 1.0, rtol=tol)
+    if masked:
+        masked_out = np.broadcast_to(~mask, weights.shape) & ~nan_rows[..., None]
+        assert np.all(weights[masked_out] == 0)
 
 
 def test_attention_with_a_nan_in_one_row_keeps_it_there():
@@ -383,6 +411,11 @@ def test_subscripts_must_be_a_string():
         ({"q": np.ones((2, 4), dtype=int)}, TypeError, "floating-point"),
         ({"mask": np.ones((2, 3))}, TypeError, "mask must be boolean"),
         ({"mask": np.ones((4, 3), dtype=bool)}, ValueError, "does not broadcast"),
+        (
+            {"q": np.ones((2, 2, 4)), "k": np.ones((3, 3, 4)), "v": np.ones((3, 3, 2))},
+            ValueError,
+            r"the leading \(batch, head\) axes of q, k and v must broadcast",
+        ),
         (
             {"mask": np.array([[True, True, True], [False, False, False]])},
             ValueError,
