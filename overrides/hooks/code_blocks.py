@@ -27,6 +27,7 @@ execute, what the copy button gives.
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -139,11 +140,15 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
-def _statements(code: str) -> list[ast.stmt]:
+# Parsing is most of this hook's time, and the notebooks hook asks for the same
+# blocks again: each block's code is parsed once per process (mkdocs serve keeps
+# one for all its rebuilds). The statements are only read, never changed.
+@functools.lru_cache(maxsize=4096)
+def _statements(code: str) -> tuple[ast.stmt, ...]:
     try:
-        return ast.parse(code).body
+        return tuple(ast.parse(code).body)
     except SyntaxError:
-        return []
+        return ()
 
 
 def _class_prefix(node: ast.stmt, lines: list[str], shown: list[str]) -> int:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import re
 import shutil
 from pathlib import Path
@@ -430,6 +431,14 @@ def subset_font(characters: set[str], target: Path) -> None:
     """Write the math font cut to ``characters`` as woff2, keeping its MATH table
     and the glyphs it points to (larger sizes of each operator and delimiter,
     the pieces that build the tallest ones, script-size forms)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(_font_subset(frozenset(characters)))
+
+
+# Cutting the font takes seconds (woff2 decompresses every glyph): mkdocs serve
+# keeps this module between rebuilds, and an edit seldom brings a new character.
+@functools.lru_cache(maxsize=4)
+def _font_subset(characters: frozenset[str]) -> bytes:
     from fontTools import subset  # the build's dependencies; the tests import this hook
 
     options = subset.Options()
@@ -443,8 +452,9 @@ def subset_font(characters: set[str], target: Path) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in characters))
     subsetter.subset(font)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    subset.save_font(font, str(target), options)
+    woff2 = io.BytesIO()
+    subset.save_font(font, woff2, options)
+    return woff2.getvalue()
 
 
 @event_priority(-100)  # after the print-site plugin has written its page
