@@ -35,7 +35,7 @@ MAX_LINES, MAX_WIDTH, RUN = 60, 80, 3
 
 def visible_lines(code) -> list[str]:
     """The lines of a ``<code>`` element that show without a click."""
-    for hidden in code.select(".la-setup[hidden], .la-setup-toggle"):
+    for hidden in code.select("template.la-setup, .la-setup[hidden], .la-setup-toggle"):
         hidden.decompose()
     return code.get_text().rstrip("\n").split("\n")
 

@@ -2,7 +2,8 @@
 
 Run from the repository root (needs Node.js with npm, and Chromium):
 
-    .venv/bin/python benchmarks/lighthouse.py [--runs 3] [--chrome PATH] [PAGE.html ...]
+    .venv/bin/python benchmarks/lighthouse.py [--runs 3] [--scheme dark] [--site DIR]
+        [--metrics] [--chrome PATH] [PAGE.html ...]
 
 It builds the site strictly into a temporary folder, serves it on 127.0.0.1
 under the path of ``site_url`` (``/book/``), compressed with gzip, with
@@ -114,14 +115,27 @@ def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-def measure(binary: Path, url: str, chrome: str, out: Path) -> dict:
+# The metrics the performance score is made of (Lighthouse 12), printed with each
+# run so that a low score says which of them fell.
+METRICS = {
+    "first-contentful-paint": "FCP",
+    "largest-contentful-paint": "LCP",
+    "total-blocking-time": "TBT",
+    "cumulative-layout-shift": "CLS",
+    "speed-index": "SI",
+}
+
+
+def measure(binary: Path, url: str, chrome: str, out: Path, scheme: str = "light") -> dict:
+    # prefers-color-scheme: dark, which the theme follows when the reader has not chosen.
+    flags = CHROME_FLAGS + (" --force-dark-mode" if scheme == "dark" else "")
     subprocess.run(
         [
             str(binary),
             url,
             "--output=json",
             f"--output-path={out}",
-            f"--chrome-flags={CHROME_FLAGS}",
+            f"--chrome-flags={flags}",
             "--only-categories=performance,accessibility,best-practices,seo",
             "--quiet",
         ],
@@ -140,11 +154,15 @@ def measure(binary: Path, url: str, chrome: str, out: Path) -> dict:
             where = [str((i.get("node") or {}).get("selector", "")) for i in items[:3]]
             where = [w for w in where if w]
             failed.append(audit["id"] + (f" ({'; '.join(where)})" if where else ""))
+    metrics = {
+        short: report["audits"][key].get("displayValue", "n/a") for key, short in METRICS.items()
+    }
     return {
         "scores": scores,
         "kb": total / 1000,
         "kb_without_figures": (total - figures) / 1000,
         "failed_audits": failed,
+        "metrics": metrics,
     }
 
 
@@ -168,13 +186,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
     parser.add_argument("--runs", type=int, default=3, help="runs per page (median reported)")
+    parser.add_argument(
+        "--scheme",
+        choices=["light", "dark"],
+        default="light",
+        help="the colour scheme the browser prefers (the theme follows it)",
+    )
+    parser.add_argument(
+        "--site", type=Path, help="a site already built with mkdocs build (default: build one)"
+    )
+    parser.add_argument("--metrics", action="store_true", help="print each run's metrics")
     parser.add_argument("pages", nargs="*", help="pages to measure (default: all)")
     args = parser.parse_args()
     binary = lighthouse_binary()
     with tempfile.TemporaryDirectory() as tmp:
         root, published_at = Path(tmp) / "root", site_path()
         site = root / published_at
-        build(site)
+        if args.site:
+            site.parent.mkdir(parents=True, exist_ok=True)
+            site.symlink_to(args.site.resolve())
+        else:
+            build(site)
         httpd, base = serve(root)
         base = f"{base}/{published_at}".rstrip("/")
         pages = args.pages or sorted(p.name for p in site.glob("*.html"))
@@ -185,7 +217,9 @@ def main() -> int:
         misses = 0
         for name in pages:
             runs = [
-                measure(binary, f"{base}/{name}", args.chrome, Path(tmp) / f"{name}.json")
+                measure(
+                    binary, f"{base}/{name}", args.chrome, Path(tmp) / f"{name}.json", args.scheme
+                )
                 for _ in range(args.runs)
             ]
             result = median_result(runs)
@@ -202,6 +236,9 @@ def main() -> int:
                 f"{name:28s} {cells} {result['kb']:8.0f} "
                 f"{result['kb_without_figures']:10.0f}  {by_run} {verdict}"
             )
+            if args.metrics:
+                for run in runs:
+                    print(f"{'':28s} " + "  ".join(f"{k} {v}" for k, v in run["metrics"].items()))
             if problems and result["failed_audits"]:
                 print(f"{'':28s} failed audits: {', '.join(result['failed_audits'])}")
         httpd.shutdown()

@@ -264,17 +264,24 @@ def test_setup_lines_hide_behind_a_button_that_the_keyboard_opens(page, server):
     page.goto(f"{server}/einsum.html", wait_until="networkidle")
     button = page.locator("article .la-setup-toggle").first
     button.scroll_into_view_if_needed()
-    setup = button.locator("xpath=following-sibling::span[1]")
     assert button.get_attribute("aria-expanded") == "false"
-    assert not setup.is_visible()
+    # Until first shown, the lines wait in a <template>, outside the page's DOM.
+    held = button.evaluate("b => b.nextElementSibling.content.textContent")
+    assert button.evaluate("b => b.nextElementSibling.tagName") == "TEMPLATE"
     # Its accessible name says what it holds.
     assert re.fullmatch(r"\d+ setup lines? shown above", button.inner_text().strip())
     button.focus()
     page.keyboard.press("Enter")
     assert button.get_attribute("aria-expanded") == "true"
-    assert setup.is_visible()
+    setup = button.locator("xpath=following-sibling::*[1]")
+    assert setup.evaluate("s => s.tagName + '.' + s.className") == "SPAN.la-setup"
+    assert setup.is_visible() and setup.text_content() == held
+    count = int(button.inner_text().split()[0])
+    assert count == sum(1 for line in held.split("\n") if line.strip())
     page.keyboard.press("Space")
     assert not setup.is_visible()
+    page.keyboard.press("Enter")
+    assert setup.is_visible()
 
 
 BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
@@ -804,10 +811,19 @@ def test_buttons_have_a_contrast_of_at_least_4_5(browser, server, scheme):
             tab.goto(f"{server}/{name}", wait_until="networkidle")
             expected = "slate" if scheme == "dark" else "default"
             assert tab.locator("body").get_attribute("data-md-color-scheme") == expected
-            tab.mouse.move(0, 0)  # no button hovered
-            for button in tab.locator("article .md-button").all():
-                ratio = button.evaluate(CONTRAST)
-                assert ratio >= 4.5, f"{name} ({scheme}): {button.inner_text()!r} at {ratio:.2f}:1"
+            buttons = tab.locator("article :is(.md-button, .la-setup-toggle)").all()
+            assert buttons, name
+            for button in buttons:
+                for state in ("at rest", "hovered"):
+                    if state == "at rest":
+                        tab.mouse.move(0, 0)
+                    else:
+                        button.scroll_into_view_if_needed()
+                        button.hover()
+                    tab.wait_for_timeout(300)  # the theme's colour transitions
+                    ratio = button.evaluate(CONTRAST)
+                    what = f"{name} ({scheme}): {button.inner_text()!r} {state}"
+                    assert ratio >= 4.5, f"{what} at {ratio:.2f}:1"
     finally:
         context.close()
 

@@ -59,12 +59,16 @@ def test_cells_become_the_themes_blocks():
     assert '<span class="arithmatex">\\(a_i\\)</span>' in out
     assert '<div class="arithmatex">\\[\\frac{1}{n}\\]</div>' in out
     assert "<code>$HOME$</code>" in out
-    # The code cell and its text output are highlighted blocks; the image has its alt.
+    # The code cell is a highlighted block; the image has its alt.
     assert (
         '<div class="highlight"><pre><span></span><code><span class="nb">print</span>'
         '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
     ) in out
-    assert '<div class="highlight"><pre><span></span><code>a &lt; b\n</code></pre></div>' in out
+    # The text output is titled "Output", as the chapters' expected outputs are.
+    assert (
+        '<div class="la-output highlight"><span class="filename">Output</span>'
+        "<pre><span></span><code>a &lt; b\n</code></pre></div>"
+    ) in out
     assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
     assert notebook_html._images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
 
@@ -92,6 +96,8 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert not re.search(r"jp-|<style|<script|\$\$", article)
     assert article.count('<div class="highlight"><pre><span></span><code style="--lines: ') >= 4
     assert article.count("<math") >= 3 and "arithmatex" not in article
+    outputs = re.findall(r'<div class="la-output highlight"><span class="filename">Output</span>', article)
+    assert len(outputs) >= 3  # executed by the build, each text output labelled
     assert notebook_html.PLACEHOLDER_ALT not in page and "base64," not in page
     images = re.findall(r'<img loading="lazy" alt="[^"]+" src="(figures/lab-strides-[^"]+)"', page)
     assert images and all((built_site.site / src).stat().st_size > 10_000 for src in images)

@@ -398,7 +398,10 @@ def render_setup(page_html: str, programs: list[Program]) -> str:
             for (start, end), piece in zip(pairwise(bounds), pieces, strict=True):
                 if program.is_hidden(start):
                     count = sum(1 for line in program.lines[start:end] if line.strip())
-                    code += setup_button(count) + f'<span class="la-setup" hidden>{piece}</span>'
+                    # A <template> keeps the highlighted lines out of the page's DOM
+                    # (Lighthouse counted them against its size) until the reader
+                    # opens them: code-setup.js then puts them in a span.
+                    code += setup_button(count) + f'<template class="la-setup">{piece}</template>'
                 else:
                     code += piece
         # lean_code.py reserves each block's height from its line count: count what shows.

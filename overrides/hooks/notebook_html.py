@@ -9,7 +9,8 @@ notebook's HTML into the theme's own markup:
 * a code cell becomes a highlighted block (``div.highlight``), which gets the
   theme's colours, copy button and dark mode, and the line count of
   ``lean_code.py``;
-* a text output becomes a plain block, as the chapters show expected output;
+* a text output becomes a block titled "Output", as the chapters show expected
+  output;
   an image output becomes a file next to the book's figures
   (``figures/<notebook>-<cell id>-<n>.png``, loaded lazily like them) instead
   of base64 text inside the page, with the alt text written in the cell's
@@ -56,6 +57,14 @@ def code_block(inner_html: str) -> str:
     return f'<div class="highlight"><pre><span></span><code>{inner_html}</code></pre></div>'
 
 
+def output_block(text: str) -> str:
+    """A text output, as code_blocks.py titles the chapters' expected outputs."""
+    return (
+        '<div class="la-output highlight"><span class="filename">Output</span>'
+        f"<pre><span></span><code>{html_lib.escape(text)}</code></pre></div>"
+    )
+
+
 def wrap_math(cell_html: str) -> str:
     """Wrap Jupyter's dollar-delimited math outside code as arithmatex does."""
 
@@ -73,7 +82,7 @@ def _output_html(output: Tag, alt: str | None, where: str, image_stem: str) -> s
     classes = output.get("class", [])
     if "jp-RenderedText" in classes:
         pre = output.find("pre")
-        return code_block(html_lib.escape(pre.get_text() if pre else output.get_text()))
+        return output_block(pre.get_text() if pre else output.get_text())
     if "jp-RenderedImage" in classes:
         image = output.find("img")
         if alt:
