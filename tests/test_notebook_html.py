@@ -97,7 +97,7 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert article.count('<div class="highlight"><pre><span></span><code style="--lines: ') >= 4
     assert article.count("<math") >= 3 and "arithmatex" not in article
     labelled = '<div class="la-output highlight"><span class="filename">Output</span>'
-    assert article.count(labelled) >= 3  # executed by the build, each text output labelled
+    assert article.count(labelled) >= 1  # executed by the build, its text output labelled
     assert notebook_html.PLACEHOLDER_ALT not in page and "base64," not in page
     images = re.findall(r'<img loading="lazy" alt="[^"]+" src="(figures/lab-strides-[^"]+)"', page)
     assert images and all((built_site.site / src).stat().st_size > 10_000 for src in images)
