@@ -11,7 +11,8 @@ table. A tooltip belongs to running text: pymdownx.abbr also wraps terms in
 headings, link text and inline code, where it only gets in the way (a dotted
 underline in a title, a second hover target on a link), so those are unwrapped,
 as are all of them on the references page, whose names and titles are no
-running text either ("Xavier Glorot" is a person there, not a scheme).
+running text either ("Xavier Glorot" is a person there, not a scheme), and on
+the glossary, which gives each meaning beside its term.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ _ENTRY = re.compile(r"^\*\[(?P<term>.+?)\]:\s*(?P<definition>.+)$")
 # Elements where a term is not running text; none of them nests in itself.
 _NO_TOOLTIP = re.compile(r"<(?P<tag>h[1-6]|a|code|pre)\b[^>]*>.*?</(?P=tag)>", re.S | re.I)
 _ABBR = re.compile(r"<abbr\b[^>]*>(.*?)</abbr>", re.S | re.I)
-WITHOUT_TOOLTIPS = {"references.md"}
+# The references (names and titles), and the glossary itself, where every term's
+# meaning stands beside it: there a hundred tooltips only cost the page's script time.
+WITHOUT_TOOLTIPS = {"references.md", "glossary.md"}
 
 
 def row_key(term: str, terms: set[str]) -> str:
