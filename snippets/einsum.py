@@ -355,6 +355,7 @@ def einsum(subscripts: str, *operands) -> np.ndarray:
 
 # --8<-- [start:attention]
 # --8<-- [start:attention_parts]
+# --8<-- [start:attention_checks]
 def _checked(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``q``, ``k``, ``v`` as arrays, once their shapes and dtypes fit."""
     q, k, v = (np.asarray(t) for t in (q, k, v))
@@ -405,6 +406,7 @@ def _checked_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
+# --8<-- [end:attention_checks]
 # The BLAS libraries NumPy loaded, found once: attention limits their threads.
 _BLAS = ThreadpoolController()
 
