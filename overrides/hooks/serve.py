@@ -252,9 +252,10 @@ def remembered_render(page, key: str, render: Callable) -> Callable:
                 key,
                 {
                     "content": page.content,
-                    "toc": page.toc,
+                    # Copies: later hooks of this build may change the page's own.
+                    "toc": copy.deepcopy(page.toc),
                     "_title_from_render": page._title_from_render,
-                    "present_anchor_ids": page.present_anchor_ids,
+                    "present_anchor_ids": set(page.present_anchor_ids or ()),
                     # By path: the next build has new File objects.
                     "links_to_anchors": None
                     if links is None
@@ -265,7 +266,7 @@ def remembered_render(page, key: str, render: Callable) -> Callable:
         state = dict(kept[1])
         links = state.pop("links_to_anchors")
         for name, value in state.items():
-            setattr(page, name, copy.deepcopy(value) if name == "toc" else value)
+            setattr(page, name, copy.deepcopy(value) if name != "content" else value)
         page.links_to_anchors = (
             None
             if links is None
