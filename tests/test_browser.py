@@ -337,6 +337,41 @@ def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_
     assert skipped > 50  # the long chapters have many blocks below the fold
 
 
+# Every layout shift as the page loads, with what moved. Shifts flagged as
+# following input count too: Lighthouse counts them when no real input came,
+# as in a page load, and Chromium flags those of a page's first half second.
+RECORD_SHIFTS = """
+window.laShifts = [];
+new PerformanceObserver(list => {
+    for (const shift of list.getEntries()) {
+        const moved = shift.sources.map(s => s.node && s.node.nodeName + " " +
+            (s.node.textContent || "").trim().slice(0, 40));
+        window.laShifts.push({value: shift.value, moved});
+    }
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+@pytest.mark.parametrize("width", [412, 1280])
+def test_pages_do_not_shift_as_they_load(browser, server, built_site, width):
+    """Nothing on the first screen moves once drawn (Lighthouse's cumulative
+    layout shift): a block the browser may skip off screen must not be on it."""
+    context = browser.new_context(viewport={"width": width, "height": 823 if width < 600 else 900})
+    context.add_init_script(RECORD_SHIFTS)
+    tab = context.new_page()
+    checked, shifted = 0, []
+    for name in nav_pages(built_site.site):
+        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        tab.wait_for_timeout(300)  # a shift is reported after the frame that made it
+        shifts = tab.evaluate("window.laShifts")
+        total = sum(shift["value"] for shift in shifts)
+        if total > 0.01:
+            shifted.append(f"{name}: {total:.3f} from {[s['moved'] for s in shifts]}")
+        checked += 1
+    context.close()
+    assert checked >= 15 and not shifted, "\n".join(shifted)
+
+
 def test_a_figure_below_the_fold_loads_when_scrolled_to(page, server):
     from playwright.sync_api import expect
 
