@@ -61,7 +61,7 @@ def main() -> None:
     out, _ = attention(q, k, v)
     assert out.dtype == np.float32  # float32 throughout, as torch
     ours, theirs = [], []
-    for _ in range(5):  # rounds: ours then torch, so both see the same load
+    for _ in range(21):  # rounds: ours then torch, so both see the same load
         ours.append(median_seconds(lambda: attention(q, k, v), repeats=9))
         theirs.append(
             median_seconds(

@@ -216,6 +216,14 @@ def _cached_path(
     )[0]
 
 
+@lru_cache(maxsize=1024)
+def _cached_parse(subscripts: str, shapes: tuple) -> tuple:
+    """``parse``'s result, remembered for the same reason (attention calls
+    one einsum on every block of heads). Its lists and dict are shared
+    between calls: ``einsum`` reads them and never changes them."""
+    return parse(subscripts, list(shapes))
+
+
 def contraction_path(
     subscripts: str, *shapes
 ) -> tuple[list[tuple[int, int]], int]:
@@ -318,7 +326,11 @@ def einsum(subscripts: str, *operands) -> np.ndarray:
     Operands are contracted pairwise, in ``plan``'s greedy order.
     """
     arrays = [np.asarray(op) for op in operands]
-    inputs, output, sizes = parse(subscripts, [a.shape for a in arrays])
+    shapes = tuple(a.shape for a in arrays)
+    if isinstance(subscripts, str):  # hashable: the parse can be remembered
+        inputs, output, sizes = _cached_parse(subscripts, shapes)
+    else:  # parse says what it expected
+        inputs, output, sizes = parse(subscripts, list(shapes))
     dtype = np.result_type(*arrays) if arrays else np.float64
 
     # 1. Diagonals for repeated labels, and size-1 axes that only broadcast.
@@ -409,6 +421,9 @@ def _checked_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
 # --8<-- [end:attention_checks]
 # The BLAS libraries NumPy loaded, found once: attention limits their threads.
 _BLAS = ThreadpoolController()
+# One worker thread per core, started once and kept, as PyTorch keeps its own:
+# starting them on every call cost about 3% of a call in the benchmark.
+_WORKERS = ThreadPoolExecutor(os.cpu_count() or 1)
 
 
 def _attend(q, k, v, mask, weights, out) -> None:
@@ -463,12 +478,9 @@ def attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
     if len(blocks) == 1:  # one block: threads would cost more than they save
         _attend(q, k, v, cut[0], weights, out)
     else:
-        with (
-            _BLAS.limit(limits=1, user_api="blas"),
-            ThreadPoolExecutor(os.cpu_count() or 1) as pool,
-        ):
+        with _BLAS.limit(limits=1, user_api="blas"):
             for done in [
-                pool.submit(_attend, q[b], k[b], v[b], m, weights[b], out[b])
+                _WORKERS.submit(_attend, q[b], k[b], v[b], m, weights[b], out[b])
                 for b, m in zip(blocks, cut, strict=True)
             ]:
                 done.result()  # raises what a worker raised
