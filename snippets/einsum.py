@@ -480,7 +480,9 @@ def attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
     else:
         with _BLAS.limit(limits=1, user_api="blas"):
             for done in [
-                _WORKERS.submit(_attend, q[b], k[b], v[b], m, weights[b], out[b])
+                _WORKERS.submit(
+                    _attend, q[b], k[b], v[b], m, weights[b], out[b]
+                )
                 for b, m in zip(blocks, cut, strict=True)
             ]:
                 done.result()  # raises what a worker raised

@@ -70,10 +70,11 @@ def test_marking_keeps_classes_and_counts_only_what_shows():
     first, details, second, last = out.split("\n")
     assert first == code.format(hidden)
     assert details.startswith('<details class="la-later">')
-    assert second.startswith('<div class="la-later highlight">')
+    assert second.startswith('<div class="highlight la-later">')
     assert last == '<p class="la-later">after</p>'
 
 
 def test_first_screen_blocks_are_not_marked():
-    html = '<h1>T</h1>\n<p class="note">short</p>\n<div class="highlight"><pre><code style="--lines: 3">a\n</code></pre></div>'
+    code = '<div class="highlight"><pre><code style="--lines: 3">a\n</code></pre></div>'
+    html = '<h1>T</h1>\n<p class="note">short</p>\n' + code
     assert lean_code.mark_later_blocks(html) == html

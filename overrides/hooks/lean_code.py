@@ -142,9 +142,9 @@ def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> st
     for at in cuts:
         tag = re.compile(r"<[a-zA-Z][\w-]*([^>]*)>").match(html, at)
         classes = re.search(r'\sclass="([^"]*)"', tag[1])
-        if classes:
-            inner = tag.start(1) + classes.start(1)
-            out += [html[last:inner], "la-later "]
+        if classes:  # last, so that what matches the tag by its first class still does
+            inner = tag.start(1) + classes.end(1)
+            out += [html[last:inner], " la-later"]
         else:
             inner = tag.start(1)
             out += [html[last:inner], ' class="la-later"']

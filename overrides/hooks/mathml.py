@@ -55,10 +55,11 @@ FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 # Where the served font goes in the site; extra.css's @font-face points here.
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
-# arithmatex's generic output: the delimiters stay inside the wrapper element.
+# arithmatex's generic output: the delimiters stay inside the wrapper element,
+# whose other classes (lean_code.py's la-later) pass to the formula's box.
 # Inline math takes the punctuation that follows it, to keep them together.
 _ARITHMATEX = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex">\s*'
+    r'<(?P<tag>span|div) class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
     r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
     r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
     re.DOTALL,
@@ -308,7 +309,8 @@ def render_arithmatex(page_html: str) -> str:
         if match["display"] is not None:
             mathml = latex_to_mathml(match["display"], display=True)
             # The box scrolls sideways where the formula is wider than the column.
-            return f'<div class="math-display">{mathml}</div>{match["punctuation"] or ""}'
+            box = f'<div class="math-display{match["classes"]}">{mathml}</div>'
+            return box + (match["punctuation"] or "")
         mathml = latex_to_mathml(match["inline"], display=False)
         if match["punctuation"]:
             return f'<span class="math-nowrap">{mathml}{match["punctuation"]}</span>'

@@ -2,8 +2,7 @@
 // A block may hide several runs of lines, each behind its own button; any of
 // them shows or hides them all. The lines arrive in a <template>, outside the
 // page's DOM until first shown: then they move into a span, which later clicks
-// hide and show. One listener on the document serves every block, on every
-// page that the theme's instant navigation loads.
+// hide and show. One listener on the document serves every block.
 document.addEventListener("click", (event) => {
   const clicked = event.target.closest(".la-setup-toggle");
   if (!clicked) return;

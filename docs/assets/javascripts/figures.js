@@ -44,7 +44,7 @@
     box.showModal();
   }
 
-  // In the capture phase: before the theme's instant navigation looks at the click.
+  // In the capture phase: before the theme's own handlers see the click.
   document.addEventListener(
     "click",
     function (event) {
