@@ -145,3 +145,13 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
         )
         expected = "\n".join(program.output.body).strip("\n")
         assert printed.strip("\n") == expected, f"{uri}:{program.fence.start + 1}"
+
+
+def test_the_same_page_always_makes_the_same_notebook():
+    text = "# T\n\nProse.\n\n```python\nprint(1)\n```\n\nMore.\n\n```python\nprint(2)\n```\n"
+    site, page = "https://example.org/book/", "https://example.org/book/t.html"
+    first, second = (notebooks.page_to_notebook(text, site, page) for _ in range(2))
+    assert nbformat.writes(first) == nbformat.writes(second)
+    assert [cell.id for cell in first.cells] == [f"cell-{k}" for k in range(len(first.cells))]
+    assert len(first.cells) >= 4  # the intro, prose and both code cells
+    nbformat.validate(first)

@@ -125,6 +125,11 @@ def page_to_notebook(
     )
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell(intro), *cells]
+    # nbformat gives each new cell a random id: number them instead, so that
+    # the same chapter always makes the same notebook (a rebuild changes no
+    # file that the chapter has not changed).
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
