@@ -285,8 +285,8 @@ def test_setup_lines_hide_behind_a_button_that_the_keyboard_opens(page, server):
 
 
 BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
-    .filter(code => code.checkVisibility())
     .map(code => ({
+        drawn: code.checkVisibility({contentVisibilityAuto: true}),
         overflow: code.scrollWidth - code.clientWidth,
         line: code.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), ""),
     }))"""
@@ -295,18 +295,27 @@ BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
 def test_every_code_and_output_block_fits_its_box_at_1280_px(browser, server, built_site):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    wide = []
+    wide, measured = [], 0
     for name in nav_pages(built_site.site):
         if name == "print_page.html":
             continue
         tab.goto(f"{server}/{name}", wait_until="networkidle")
-        # Draw every block: off-screen ones are skipped (content-visibility) until seen.
-        tab.add_style_tag(content="pre > code { content-visibility: visible !important }")
+        # Draw every block: those below the first screen are skipped
+        # (content-visibility) until seen, those in other tabs are not shown,
+        # and those in closed <details> neither. A tab's blocks are as wide as
+        # the first tab's, so showing them all, one under another, measures each.
+        tab.add_style_tag(
+            content="* { content-visibility: visible !important }"
+            " .tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
+        )
         tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         for block in tab.evaluate(BLOCK_WIDTHS):
+            assert block["drawn"], f"{name}: a block not drawn: {block['line'][:60]}"
+            measured += 1
             if block["overflow"] > 0:
                 wide.append(f"{name}: {block['line'][:60]}... ({block['overflow']} px too wide)")
     context.close()
+    assert measured > 300  # every block of every page, the other tabs' too
     assert not wide, "\n".join(wide)
 
 
