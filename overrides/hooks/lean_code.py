@@ -59,11 +59,12 @@ def count_code_lines(html: str) -> str:
 # first screen is marked: the tallest usual window (1440 px of screen, 1300 of
 # page), text at its widest column (1280 px and up: 16 px type in a 688 px
 # column, some 90 characters to a 26 px line; counted as 100 to a 24 px line),
-# code at 19 px a line, a heading, row, item or formula at 24 px.
+# code at 19 px a line (counted as 18), a heading, row, item or formula at 24 px.
 FIRST_SCREEN_PX = 1300
 _TEXT_CHARS_PER_LINE, _TEXT_LINE_PX, _CODE_LINE_PX, _ROW_PX = 100, 24, 18, 24
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 _ROWS = {"h1", "h2", "h3", "h4", "h5", "h6", "tr", "li", "dt", "math"}
+_OPENING_TAG = re.compile(r"<[a-zA-Z][\w-]*([^>]*)>")
 
 
 class _Blocks(HTMLParser):
@@ -111,7 +112,7 @@ class _Blocks(HTMLParser):
         self.depth -= 1
 
     def handle_data(self, data: str) -> None:
-        if self.depth == 0 or self.hidden or self.in_code or self._in_closed_body():
+        if self.depth == 0 or self.hidden or self.in_code:
             return
         self._add(len(data.strip()) / _TEXT_CHARS_PER_LINE * _TEXT_LINE_PX)
 
@@ -119,7 +120,7 @@ class _Blocks(HTMLParser):
         return bool(self.closed_details) and self.closed_details[-1] > 0
 
     def _add(self, px: float) -> None:
-        if self.blocks and not self._in_closed_body():
+        if not self._in_closed_body():
             start, height = self.blocks[-1]
             self.blocks[-1] = (start, height + px)
 
@@ -140,7 +141,7 @@ def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> st
         top += height
     out, last = [], 0
     for at in cuts:
-        tag = re.compile(r"<[a-zA-Z][\w-]*([^>]*)>").match(html, at)
+        tag = _OPENING_TAG.match(html, at)
         classes = re.search(r'\sclass="([^"]*)"', tag[1])
         if classes:  # last, so that what matches the tag by its first class still does
             inner = tag.start(1) + classes.end(1)
