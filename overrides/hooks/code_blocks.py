@@ -422,6 +422,23 @@ def render_setup(page_html: str, programs: list[Program]) -> str:
     return _CONSOLE_HTML.sub(console, page_html)
 
 
+# Every highlighted block's opening, as Pygments writes it (the empty span is its anchor).
+_PRE_OPENING = "<pre><span></span><code"
+# The copy button, as the theme's own script would add it, but in the page from
+# the start: the theme's bundle no longer runs on load (overrides/main.html), and
+# assets/javascripts/page.js copies the block's data-copy, else its text.
+COPY_BUTTON = (
+    '<nav class="md-code__nav"><button type="button" class="md-code__button" '
+    'title="Copy to clipboard" aria-label="Copy to clipboard" data-md-type="copy">'
+    "</button></nav>"
+)
+
+
+def add_copy_buttons(page_html: str) -> str:
+    """Give every highlighted code block of a page its copy button."""
+    return page_html.replace(_PRE_OPENING, "<pre><span></span>" + COPY_BUTTON + "<code")
+
+
 # The build's state: each page's programs between its Markdown and its HTML.
 _programs: dict[str, list[Program]] = {}
 _expanders: dict[int, Callable[[str], str]] = {}
@@ -448,5 +465,5 @@ def on_page_markdown(text: str, page, config, files) -> str:
 
 @event_priority(40)  # after lean_code.py has counted lines, before print-site keeps the page
 def on_page_content(page_html: str, page, config, files) -> str:
-    """MkDocs event: hide the setup lines and attach the programs to copy."""
-    return render_setup(page_html, _programs.get(page.file.src_uri, []))
+    """MkDocs event: hide the setup lines, attach the programs to copy, add the buttons."""
+    return add_copy_buttons(render_setup(page_html, _programs.get(page.file.src_uri, [])))

@@ -1,0 +1,208 @@
+// What a reader does on a page, without the theme's script bundle.
+//
+// Mounting the theme's bundle cost a chapter about 300 ms of main-thread work
+// on load (its components read layout and restyle the whole page), which a
+// phone's slower CPU multiplies several times over, while most visits use
+// none of it. This file gives the page what it needs from its own small
+// handlers, each doing nothing until the reader acts:
+//   - search: the theme's bundle loads when the reader first reaches for it
+//     (a click or tap on the box, the "/", "s" or "f" keys, an address with
+//     ?q= or ?h=) and then runs search, and everything else, as usual;
+//   - copy buttons (rendered with each block by overrides/hooks/code_blocks.py):
+//     a block's data-copy holds its whole program;
+//   - glossary tooltips on the terms in the text;
+//   - linked tabs: choosing NumPy in one tab set chooses it in all of them;
+//   - the table of contents marks the section being read; the back-to-top
+//     button shows while scrolling up;
+//   - "n" and "p" go to the next and previous page.
+// The light/dark toggle is in overrides/partials/palette.html, which must run
+// before the first paint. Until the bundle loads, <html> keeps the theme's
+// "no-js" class, so the theme's own CSS fallbacks (tabs, sidebars) apply.
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  const root = document.documentElement;
+  const themeLoaded = () => root.classList.contains("js");
+
+  // --- Search: load the theme's bundle on demand -------------------------
+  let requested = false;
+  function loadTheme() {
+    if (requested) return;
+    requested = true;
+    // In order: the file:// shim must run before the bundle starts search.
+    for (const src of JSON.parse(script.dataset.theme)) {
+      const tag = document.createElement("script");
+      tag.src = src;
+      tag.async = false;
+      document.body.append(tag);
+    }
+  }
+  const toggle = document.getElementById("__search");
+  const query = document.querySelector("[data-md-component=search-query]");
+  function openSearch() {
+    if (toggle) toggle.checked = true;
+    if (query) query.focus();
+    loadTheme();
+  }
+  document.addEventListener("focusin", (event) => {
+    if (event.target === query) loadTheme();
+  });
+  if (toggle) toggle.addEventListener("change", () => toggle.checked && openSearch());
+  const params = new URLSearchParams(location.search);
+  if (params.has("q") || params.has("h")) loadTheme();
+
+  // --- Keys: "/", "s", "f" search; "n", "p" turn the page ----------------
+  document.addEventListener("keydown", (event) => {
+    if (themeLoaded() || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    if (["/", "s", "f"].includes(event.key)) {
+      event.preventDefault();
+      openSearch();
+    } else if (["n", ".", "p", ","].includes(event.key)) {
+      const link = document.querySelector(
+        `link[rel=${"n.".includes(event.key) ? "next" : "prev"}]`,
+      );
+      if (link) location.href = link.href;
+    }
+  });
+
+  // --- Copy buttons -----------------------------------------------------
+  const dialog = document.querySelector("[data-md-component=dialog]");
+  let dialogTimer = 0;
+  function tell(message) {
+    if (!dialog) return;
+    dialog.setAttribute("role", "status");
+    dialog.firstElementChild.textContent = message;
+    dialog.classList.add("md-dialog--active");
+    clearTimeout(dialogTimer);
+    dialogTimer = setTimeout(() => dialog.classList.remove("md-dialog--active"), 2000);
+  }
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // Plain http on another host: the older route, through a selected textarea.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand("copy");
+    area.remove();
+    return done ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest(".md-code__button[data-md-type=copy]");
+    if (!button) return;
+    const holder = button.closest("[data-copy]");
+    // A block without data-copy (an output) copies what it shows.
+    const text = holder
+      ? holder.dataset.copy
+      : button.closest("pre").querySelector("code").textContent;
+    copyText(text.trimEnd()).then(
+      () => tell("Copied to clipboard"),
+      () => tell("Copying failed: select the text instead"),
+    );
+  });
+
+  // --- Glossary tooltips --------------------------------------------------
+  // The terms are <abbr title> (docs/includes/abbreviations.md). The browser's
+  // own tooltip waits a second and never shows on a touch screen; this one
+  // shows on hover and on a tap.
+  let tip = null;
+  let tipFor = null;
+  function showTip(term) {
+    if (!term.dataset.title) {
+      term.dataset.title = term.title;
+      term.removeAttribute("title"); // else the browser's tooltip shows too
+    }
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.className = "la-tooltip md-typeset";
+      tip.setAttribute("role", "tooltip");
+      tip.id = "la-tooltip";
+      document.body.append(tip);
+    }
+    tip.textContent = term.dataset.title;
+    tip.hidden = false;
+    tipFor = term;
+    term.setAttribute("aria-describedby", tip.id);
+    const box = term.getBoundingClientRect();
+    const width = tip.offsetWidth;
+    const left = Math.min(Math.max(8, box.left), root.clientWidth - width - 8);
+    tip.style.left = `${left + scrollX}px`;
+    tip.style.top = `${box.bottom + scrollY + 6}px`;
+  }
+  function hideTip() {
+    if (!tip || !tipFor) return;
+    tip.hidden = true;
+    tipFor.removeAttribute("aria-describedby");
+    tipFor = null;
+  }
+  const termOf = (target) =>
+    target instanceof Element ? target.closest("article abbr[title], article abbr[data-title]") : null;
+  document.addEventListener("pointerover", (event) => {
+    const term = termOf(event.target);
+    if (term && term !== tipFor) showTip(term);
+    else if (!term && tipFor && event.pointerType === "mouse") hideTip();
+  });
+  document.addEventListener("keydown", (event) => event.key === "Escape" && hideTip());
+  addEventListener("scroll", hideTip, { passive: true });
+
+  // --- Linked tabs ------------------------------------------------------
+  // The theme's inline script (content.tabs.link) restores the last choice
+  // from __tabs before the first paint; this keeps all sets in step and saves
+  // the choice in the same place. Once loaded, the theme's bundle does it.
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (themeLoaded() || !input.matches(".tabbed-set > input")) return;
+    const label = input.parentElement.querySelector(`label[for="${input.id}"]`);
+    const name = label ? label.textContent.trim() : "";
+    if (!name) return;
+    for (const other of document.querySelectorAll(".tabbed-labels > label")) {
+      if (other !== label && other.textContent.trim() === name) {
+        document.getElementById(other.htmlFor).checked = true;
+      }
+    }
+    const saved = (window.__md_get && __md_get("__tabs")) || [];
+    if (window.__md_set) __md_set("__tabs", [name, ...saved.filter((tab) => tab !== name)]);
+  });
+
+  // --- Table of contents and back to top ---------------------------------
+  const headings = [...document.querySelectorAll("article :is(h2, h3)[id]")];
+  const links = new Map();
+  for (const link of document.querySelectorAll(".md-sidebar--secondary a.md-nav__link")) {
+    links.set(decodeURIComponent(link.hash.slice(1)), link);
+  }
+  const top = document.querySelector("[data-md-component=top]");
+  if (top) top.addEventListener("click", () => scrollTo({ top: 0 }));
+  let lastY = scrollY;
+  let frame = 0;
+  let active = null;
+  function onScroll() {
+    frame = 0;
+    if (themeLoaded()) return;
+    const y = scrollY;
+    if (top) top.hidden = !(y < lastY && y > innerHeight);
+    lastY = y;
+    // The section being read: the last heading above the upper fifth.
+    let current = null;
+    for (const heading of headings) {
+      if (heading.getBoundingClientRect().top > innerHeight / 5) break;
+      current = links.get(heading.id) || current;
+    }
+    if (current !== active) {
+      if (active) active.classList.remove("md-nav__link--active");
+      if (current) current.classList.add("md-nav__link--active");
+      active = current;
+    }
+  }
+  addEventListener(
+    "scroll",
+    () => {
+      if (!frame) frame = requestAnimationFrame(onScroll);
+    },
+    { passive: true },
+  );
+})();
