@@ -494,6 +494,57 @@ def test_palette_toggle_switches_and_persists(page, server):
     assert body.get_attribute("data-md-color-scheme") == after
 
 
+def test_a_first_visit_follows_the_systems_dark_scheme(browser, server):
+    # overrides/partials/palette.html picks the scheme before the first paint.
+    context = browser.new_context(color_scheme="dark")
+    tab = context.new_page()
+    tab.goto(f"{server}/tensors.html", wait_until="networkidle")
+    assert tab.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    toggle = tab.locator("label.md-header__button[for^='__palette']:visible")
+    assert toggle.count() == 1 and toggle.get_attribute("title") == "Switch to light mode"
+    context.close()
+
+
+CHOSEN_TABS = """sets => sets.map(set => {
+    const input = set.querySelector("input:checked");
+    return set.querySelector(`label[for="${input.id}"]`).textContent.trim();
+})"""
+
+
+def test_the_page_works_before_the_theme_bundle_loads(page, server):
+    """Tabs, contents, back to top and page keys, with the theme's bundle not loaded."""
+    page.goto(f"{server}/tensors.html", wait_until="networkidle")
+    html = page.locator("html")
+    # Choosing PyTorch in one tab set chooses it in every set, and is remembered.
+    sets = page.locator("article .tabbed-set")
+    assert sets.count() >= 2
+    sets.first.locator(".tabbed-labels > label", has_text="PyTorch").click()
+    assert sets.evaluate_all(CHOSEN_TABS) == ["PyTorch"] * sets.count()
+    page.reload(wait_until="networkidle")
+    assert sets.evaluate_all(CHOSEN_TABS) == ["PyTorch"] * sets.count()
+    sets.first.locator(".tabbed-labels > label", has_text="NumPy").click()
+    # The contents mark the section being read.
+    heading = page.locator("article h2[id]").last
+    heading.evaluate("h => window.scrollTo(0, h.getBoundingClientRect().top + scrollY - 100)")
+    active = page.locator(".md-sidebar--secondary a.md-nav__link--active")
+    active.first.wait_for()
+    assert active.count() == 1 and active.get_attribute("href").endswith(
+        "#" + heading.get_attribute("id")
+    )
+    # Back to top shows while scrolling up, and goes there.
+    top = page.locator("[data-md-component=top]")
+    assert top.evaluate("button => button.hidden")  # the theme fades it: hidden, not display
+    page.mouse.wheel(0, -200)
+    page.wait_for_function("!document.querySelector('[data-md-component=top]').hidden")
+    top.click()
+    page.wait_for_function("scrollY === 0")
+    # "n" turns the page.
+    page.keyboard.press("n")
+    page.wait_for_url("**/einsum.html")
+    assert "no-js" in html.get_attribute("class")  # the theme's bundle never loaded
+    assert page.problems == []
+
+
 def search(page, query: str) -> list[str]:
     """Type ``query`` into the search box and return the result links."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -513,14 +564,20 @@ def search(page, query: str) -> list[str]:
     return page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
 
 
+THEME_BUNDLE = re.compile(r"/assets/javascripts/bundle\.[0-9a-f]+\.min\.js$")
+
+
 def test_search_finds_the_chapters(page, server):
-    index_requests = []
+    bundle_requests, index_requests = [], []
+    page.on("request", lambda r: THEME_BUNDLE.search(r.url) and bundle_requests.append(r.url))
     page.on("request", lambda r: "search_index" in r.url and index_requests.append(r.url))
     page.goto(f"{server}/index.html", wait_until="networkidle")
-    # partials/search-index-on-demand.html holds the index back until search is used.
+    # The theme's bundle, and with it the index, loads when search is first used
+    # (assets/javascripts/page.js).
+    assert bundle_requests == [], "the theme's bundle loaded before anyone searched"
     assert index_requests == [], "the search index loaded before anyone searched"
     assert any("einsum.html" in href for href in search(page, "einsum"))
-    assert len(index_requests) == 1
+    assert len(bundle_requests) == 1 and len(index_requests) == 1
     page.goto(f"{server}/index.html", wait_until="networkidle")
     assert any("tensors.html" in href for href in search(page, "broadcasting"))
 
@@ -927,8 +984,15 @@ def test_tooltips_only_in_running_text_and_in_every_chapter(page, server, built_
     page.goto(f"{server}/autodiff.html", wait_until="networkidle")
     term = page.locator("article p abbr", has_text="JVP").first
     term.scroll_into_view_if_needed()
-    term.hover()  # the theme's tooltip shows the definition
-    page.locator(".md-tooltip2, .md-tooltip").filter(has_text="Jacobian-vector").first.wait_for()
+    term.hover()  # assets/javascripts/page.js shows the definition under the term
+    tip = page.locator(".la-tooltip[role=tooltip]")
+    tip.filter(has_text="Jacobian-vector").wait_for()
+    assert term.get_attribute("aria-describedby") == tip.get_attribute("id")
+    assert term.get_attribute("title") is None  # or the browser's own tooltip shows too
+    below = tip.bounding_box()["y"] - term.bounding_box()["y"] - term.bounding_box()["height"]
+    assert 0 <= below < 20, "the tooltip is not under its term"
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
 
 
 def test_the_glossary_has_one_row_per_term_and_at_least_40(page, server):

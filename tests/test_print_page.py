@@ -98,7 +98,6 @@ id="__tabbed_1_1" name="__tabbed_1" type="radio" />\
 <div class="tabbed-block"><p>torch</p></div>
 </div>
 </div>
-<script id="__config">{"features": ["toc.follow", "content.tooltips", "content.lazy"]}</script>
 <script src="js/print-site.js"></script>"""
 
 
@@ -113,7 +112,6 @@ def test_print_page_is_made_static_at_build_time():
     assert '<div class="md-search__inner">' in out  # the first match only
     assert 'class="md-sidebar md-sidebar--primary" style="display: none"' in out
     assert 'class="md-sidebar md-sidebar--secondary" data-md-type' in out
-    assert '{"features": ["toc.follow", "content.lazy"]}' in out
     assert "tabbed" not in out and "data-tabs" not in out
     assert (
         '<div class="print-tabs">\n<p class="print-tab"><strong>NumPy</strong></p>\n'

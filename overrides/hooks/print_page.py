@@ -15,13 +15,10 @@ On the print page itself, the plugin's script waits for the page to load, then
 hides the navigation sidebar and the search box and copies the sidebar's table
 of contents to the top of the book. Each of those steps makes the browser lay out
 the whole book again, about a tenth of a second of blocked page on a phone. The
-hook does the same when the site is built and drops the script. It also turns
-off the theme's tooltips there: the book's glossary terms fill the print page
-with tooltips to set up, while the browser's own title tooltips serve as well.
-And it lays out each set of content tabs (NumPy | PyTorch) as the theme prints
-them, one tab after the other under its name: the theme's script measures every
-tab set on load, and each measurement inside a chapter that is not drawn yet
-(``content-visibility``) costs a layout of that chapter.
+hook does the same when the site is built and drops the script. And it lays
+out each set of content tabs (NumPy | PyTorch) as the theme prints them, one tab
+after the other under its name, so that the page shows, and a printout holds,
+both versions of each example.
 
 On the print page every figure of the book loads at once (the plugin drops
 ``loading="lazy"`` so that a printout has them all), and the browser would give
@@ -31,7 +28,6 @@ below it, so the hook marks them ``fetchpriority="low"``.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,8 +48,6 @@ _PRINT_SCRIPT = r'\s*<script src="[^"]*?js/print-site\.js"></script>'
 _PRINT_ASSETS = re.compile(
     r'\s*<link rel="stylesheet" href="[^"]*?css/print-site(?:-[a-z]+)?\.css">|' + _PRINT_SCRIPT
 )
-# The theme's configuration, which its script reads from the page.
-_THEME_CONFIG = re.compile(r'(<script id="__config"[^>]*>)(.*?)(</script>)', re.S)
 
 
 def drop_print_assets(html: str) -> str:
@@ -113,7 +107,7 @@ def _hide_first(html: str, class_name: str) -> str:
 def static_print_page(html: str) -> str:
     """Do at build time what the print-site plugin's script does when the page
     loads (hide the navigation and search, copy the table of contents into the
-    book), drop the script, turn off the theme's tooltips and unroll the tabs."""
+    book), drop the script and unroll the tabs."""
     sidebar = html.find("md-sidebar--secondary")
     toc_at = html.find("<nav role='navigation' class='print-page-toc-nav'>")
     if sidebar < 0 or toc_at < 0:
@@ -133,19 +127,7 @@ def static_print_page(html: str) -> str:
         flags=re.S,
     )
     html = re.sub(_PRINT_SCRIPT, "", html)
-    return without_feature(unroll_tabs(html), "content.tooltips")
-
-
-def without_feature(html: str, feature: str) -> str:
-    """Turn one of the theme's features off in the page's configuration."""
-
-    def edit(match: re.Match[str]) -> str:
-        config = json.loads(match[2])
-        config["features"] = [f for f in config.get("features", []) if f != feature]
-        # As the theme's template writes it: no "<" that could end the script early.
-        return match[1] + json.dumps(config).replace("<", "\\u003c") + match[3]
-
-    return _THEME_CONFIG.sub(edit, html, count=1)
+    return unroll_tabs(html)
 
 
 def on_post_page(output: str, page, config) -> str:

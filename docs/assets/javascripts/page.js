@@ -154,6 +154,22 @@
   // The theme's inline script (content.tabs.link) restores the last choice
   // from __tabs before the first paint; this keeps all sets in step and saves
   // the choice in the same place. Once loaded, the theme's bundle does it.
+  // That inline script reads each label's innerText, which is empty for a tab
+  // set drawn later (content-visibility, overrides/hooks/lean_code.py); those
+  // sets are restored here, from textContent, still off screen.
+  const savedTabs = window.__md_get ? __md_get("__tabs") : null;
+  if (Array.isArray(savedTabs)) {
+    for (const set of document.querySelectorAll(".tabbed-set")) {
+      const labels = [...set.querySelectorAll(":scope > .tabbed-labels > label")];
+      for (const tab of savedTabs) {
+        const label = labels.find((each) => each.textContent.trim() === tab);
+        if (label) {
+          document.getElementById(label.htmlFor).checked = true;
+          break;
+        }
+      }
+    }
+  }
   document.addEventListener("change", (event) => {
     const input = event.target;
     if (themeLoaded() || !input.matches(".tabbed-set > input")) return;
