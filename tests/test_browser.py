@@ -545,6 +545,25 @@ def test_the_page_works_before_the_theme_bundle_loads(page, server):
     assert page.problems == []
 
 
+def test_the_page_keeps_working_after_search_loads_the_theme_bundle(page, server):
+    page.goto(f"{server}/tensors.html", wait_until="networkidle")
+    assert any("einsum.html" in href for href in search(page, "einsum"))
+    page.keyboard.press("Escape")
+    # The bundle, loaded after the page, leaves the content to page.js and the
+    # theme's CSS for pages without its script: tabs marked and linked, sidebars drawn.
+    assert "no-js" in page.locator("html").get_attribute("class")
+    sets = page.locator("article .tabbed-set")
+    sets.first.locator(".tabbed-labels > label", has_text="PyTorch").click()
+    assert sets.evaluate_all(CHOSEN_TABS) == ["PyTorch"] * sets.count()
+    underline = sets.first.locator(".tabbed-labels > label", has_text="PyTorch").evaluate(
+        "label => getComputedStyle(label).borderBottomColor"
+    )
+    assert underline not in ("rgba(0, 0, 0, 0)", "transparent")
+    for sidebar in (".md-sidebar--primary", ".md-sidebar--secondary"):
+        assert page.locator(sidebar).bounding_box()["height"] > 200, sidebar
+    assert page.problems == []
+
+
 def search(page, query: str) -> list[str]:
     """Type ``query`` into the search box and return the result links."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

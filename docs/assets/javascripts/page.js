@@ -7,7 +7,8 @@
 // handlers, each doing nothing until the reader acts:
 //   - search: the theme's bundle loads when the reader first reaches for it
 //     (a click or tap on the box, the "/", "s" or "f" keys, an address with
-//     ?q= or ?h=) and then runs search, and everything else, as usual;
+//     ?q=) and runs search as usual; terms in ?h= (where a search result
+//     leads) are marked here;
 //   - copy buttons (rendered with each block by overrides/hooks/code_blocks.py):
 //     a block's data-copy holds its whole program;
 //   - glossary tooltips on the terms in the text;
@@ -16,13 +17,18 @@
 //     button shows while scrolling up;
 //   - "n" and "p" go to the next and previous page.
 // The light/dark toggle is in overrides/partials/palette.html, which must run
-// before the first paint. Until the bundle loads, <html> keeps the theme's
-// "no-js" class, so the theme's own CSS fallbacks (tabs, sidebars) apply.
+// before the first paint.
+//
+// Loaded after the page, the bundle mounts only its header components (search,
+// palette, keyboard): those that work on the content (tabs, contents, sidebars,
+// back to top) wait for a DOMContentLoaded that has passed. So this file keeps
+// doing their work, and <html> keeps the theme's "no-js" class, under which the
+// theme's CSS draws tabs and sidebars without its script.
 (function () {
   "use strict";
   const script = document.currentScript;
   const root = document.documentElement;
-  const themeLoaded = () => root.classList.contains("js");
+  let themeLoaded = false;
 
   // --- Search: load the theme's bundle on demand -------------------------
   let requested = false;
@@ -34,6 +40,14 @@
       const tag = document.createElement("script");
       tag.src = src;
       tag.async = false;
+      tag.onload = () => {
+        // The load event follows the script's run in the same task: no paint
+        // sees the "js" class that the bundle sets.
+        if (root.classList.contains("js")) {
+          root.classList.replace("js", "no-js");
+          themeLoaded = true;
+        }
+      };
       document.body.append(tag);
     }
   }
@@ -49,11 +63,41 @@
   });
   if (toggle) toggle.addEventListener("change", () => toggle.checked && openSearch());
   const params = new URLSearchParams(location.search);
-  if (params.has("q") || params.has("h")) loadTheme();
+  if (params.has("q")) loadTheme();
+
+  // --- Search terms from the address (?h=), marked in the text ------------
+  const terms = (params.get("h") || "").trim().split(/\s+/).filter(Boolean);
+  const article = document.querySelector("article");
+  if (terms.length && article) {
+    const escaped = terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const pattern = new RegExp(`(${escaped.join("|")})`, "gi");
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+    const found = [];
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (!node.parentElement.closest("script, style, math, template") && pattern.test(node.data)) {
+        found.push(node);
+      }
+      pattern.lastIndex = 0;
+    }
+    for (const node of found) {
+      const parts = node.data.split(pattern);
+      node.replaceWith(
+        ...parts.map((part, k) => {
+          if (k % 2 === 0) return part;
+          const mark = document.createElement("mark");
+          mark.dataset.mdHighlight = "";
+          mark.textContent = part;
+          return mark;
+        }),
+      );
+    }
+  }
 
   // --- Keys: "/", "s", "f" search; "n", "p" turn the page ----------------
   document.addEventListener("keydown", (event) => {
-    if (themeLoaded() || event.ctrlKey || event.metaKey || event.altKey) return;
+    // Once loaded, the theme's bundle has these keys (and more).
+    if (themeLoaded || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select, [contenteditable]")) return;
     if (["/", "s", "f"].includes(event.key)) {
       event.preventDefault();
@@ -153,7 +197,7 @@
   // --- Linked tabs ------------------------------------------------------
   // The theme's inline script (content.tabs.link) restores the last choice
   // from __tabs before the first paint; this keeps all sets in step and saves
-  // the choice in the same place. Once loaded, the theme's bundle does it.
+  // the choice in the same place.
   // That inline script reads each label's innerText, which is empty for a tab
   // set drawn later (content-visibility, overrides/hooks/lean_code.py); those
   // sets are restored here, from textContent, still off screen.
@@ -172,7 +216,7 @@
   }
   document.addEventListener("change", (event) => {
     const input = event.target;
-    if (themeLoaded() || !input.matches(".tabbed-set > input")) return;
+    if (!input.matches(".tabbed-set > input")) return;
     const label = input.parentElement.querySelector(`label[for="${input.id}"]`);
     const name = label ? label.textContent.trim() : "";
     if (!name) return;
@@ -198,7 +242,6 @@
   let active = null;
   function onScroll() {
     frame = 0;
-    if (themeLoaded()) return;
     const y = scrollY;
     if (top) top.hidden = !(y < lastY && y > innerHeight);
     lastY = y;
