@@ -28,7 +28,7 @@ _ENTRY = re.compile(r"^\*\[(?P<term>.+?)\]:\s*(?P<definition>.+)$")
 _NO_TOOLTIP = re.compile(r"<(?P<tag>h[1-6]|a|code|pre)\b[^>]*>.*?</(?P=tag)>", re.S | re.I)
 _ABBR = re.compile(r"<abbr\b[^>]*>(.*?)</abbr>", re.S | re.I)
 # The references (names and titles), and the glossary itself, where every term's
-# meaning stands beside it: there a hundred tooltips only cost the page's script time.
+# meaning stands beside it: there a hundred tooltips would only repeat the table.
 WITHOUT_TOOLTIPS = {"references.md", "glossary.md"}
 
 
