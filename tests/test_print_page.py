@@ -139,3 +139,25 @@ def test_built_print_page_is_static(built_site):
     assert "data-tabs" not in page and page.count('<p class="print-tab">') >= 8
     assert '"content.tooltips"' not in page
     assert "generate_toc" not in page
+
+
+def test_print_page_drops_copy_tools_and_hidden_setup_but_keeps_the_note():
+    html = (
+        '<div class="highlight la-program" data-copy="import numpy as np&#10;x = 1">'
+        '<pre><span></span><nav class="md-code__nav"><button type="button" '
+        'class="md-code__button" data-md-type="copy"></button></nav><code>'
+        '<button type="button" class="la-setup-toggle" aria-expanded="false">'
+        '1 setup line shown above</button><template class="la-setup">'
+        '<span class="kn">import</span> numpy as np\n</template>x = 1\n</code></pre></div>'
+    )
+    assert print_page.without_screen_code_tools(html) == (
+        '<div class="highlight la-program"><pre><span></span><code>'
+        '<span class="la-setup-note">1 setup line shown above</span>x = 1\n</code></pre></div>'
+    )
+
+
+def test_the_built_print_page_has_no_copy_tools_or_hidden_setup(built_site):
+    html = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    assert "la-setup-note" in html
+    for left in ("data-copy=", "md-code__nav", "<template", "la-setup-toggle"):
+        assert left not in html, left
