@@ -189,7 +189,7 @@
   document.addEventListener("pointerover", (event) => {
     const term = termOf(event.target);
     if (term && term !== tipFor) showTip(term);
-    else if (!term && tipFor && event.pointerType === "mouse") hideTip();
+    else if (!term && tipFor) hideTip(); // the pointer moved on, or a tap elsewhere
   });
   document.addEventListener("keydown", (event) => event.key === "Escape" && hideTip());
   addEventListener("scroll", hideTip, { passive: true });
