@@ -161,3 +161,25 @@ def test_built_expected_outputs_are_labelled_output(built_site):
     assert {o.select_one(".filename").get_text() for o in outputs} == {"Output"}
     # Code blocks carry no such label: a reader tells code and output apart.
     assert not soup.select("article .la-program .filename")
+
+
+def test_every_highlighted_block_gets_one_copy_button():
+    html = (
+        '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>'
+        "<p><code>inline</code></p>"
+        '<div class="la-output highlight"><span class="filename">Output</span>'
+        "<pre><span></span><code>1\n</code></pre></div>"
+    )
+    out = code_blocks.add_copy_buttons(html)
+    assert out.count(code_blocks.COPY_BUTTON) == 2
+    assert "<pre><span></span>" + code_blocks.COPY_BUTTON + "<code>x = 1" in out
+    assert "<p><code>inline</code></p>" in out
+    assert 'aria-label="Copy to clipboard"' in code_blocks.COPY_BUTTON
+
+
+def test_every_block_of_the_built_site_has_its_copy_button(built_site):
+    for page in built_site.site.glob("*.html"):
+        if page.name == "print_page.html":  # print_page.py drops them there
+            continue
+        html = page.read_text(encoding="utf-8")
+        assert html.count("<pre><span></span>") == html.count(code_blocks.COPY_BUTTON), page.name

@@ -94,7 +94,8 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     article = page[page.index("<article") : page.index("</article>")]
     assert len(page) < 200_000  # mkdocs-jupyter's own page weighed 740 KB
     assert not re.search(r"jp-|<style|<script|\$\$", article)
-    assert article.count('<div class="highlight"><pre><span></span><code style="--lines: ') >= 3
+    code = '<div class="highlight"><pre><span></span><nav class="md-code__nav">.*?</nav><code style'
+    assert len(re.findall(code, article)) >= 3  # highlighted, with copy buttons
     assert article.count("<math") >= 3 and "arithmatex" not in article
     labelled = '<div class="la-output highlight"><span class="filename">Output</span>'
     assert article.count(labelled) >= 1  # executed by the build, its text output labelled
