@@ -70,7 +70,8 @@
   const article = document.querySelector("article");
   if (terms.length && article) {
     const escaped = terms.map((term) => term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    const pattern = new RegExp(`(${escaped.join("|")})`, "gi");
+    // One capturing group: split() then puts each match at an odd index.
+    const pattern = new RegExp(`(${escaped.join("|")})`, "i");
     const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
     const found = [];
     while (walker.nextNode()) {
@@ -78,7 +79,6 @@
       if (!node.parentElement.closest("script, style, math, template") && pattern.test(node.data)) {
         found.push(node);
       }
-      pattern.lastIndex = 0;
     }
     for (const node of found) {
       const parts = node.data.split(pattern);
@@ -201,12 +201,13 @@
   // That inline script reads each label's innerText, which is empty for a tab
   // set drawn later (content-visibility, overrides/hooks/lean_code.py); those
   // sets are restored here, from textContent, still off screen.
-  const savedTabs = window.__md_get ? __md_get("__tabs") : null;
-  if (Array.isArray(savedTabs)) {
-    for (const set of document.querySelectorAll(".tabbed-set")) {
+  const tabSets = document.querySelectorAll(".tabbed-set");
+  // In every tab set, choose the first of `names` that the set has.
+  function chooseTabs(names) {
+    for (const set of tabSets) {
       const labels = [...set.querySelectorAll(":scope > .tabbed-labels > label")];
-      for (const tab of savedTabs) {
-        const label = labels.find((each) => each.textContent.trim() === tab);
+      for (const name of names) {
+        const label = labels.find((each) => each.textContent.trim() === name);
         if (label) {
           document.getElementById(label.htmlFor).checked = true;
           break;
@@ -214,19 +215,17 @@
       }
     }
   }
+  const savedTabs = __md_get("__tabs");
+  if (Array.isArray(savedTabs)) chooseTabs(savedTabs);
   document.addEventListener("change", (event) => {
     const input = event.target;
     if (!input.matches(".tabbed-set > input")) return;
     const label = input.parentElement.querySelector(`label[for="${input.id}"]`);
     const name = label ? label.textContent.trim() : "";
     if (!name) return;
-    for (const other of document.querySelectorAll(".tabbed-labels > label")) {
-      if (other !== label && other.textContent.trim() === name) {
-        document.getElementById(other.htmlFor).checked = true;
-      }
-    }
-    const saved = (window.__md_get && __md_get("__tabs")) || [];
-    if (window.__md_set) __md_set("__tabs", [name, ...saved.filter((tab) => tab !== name)]);
+    chooseTabs([name]);
+    const saved = __md_get("__tabs") || [];
+    __md_set("__tabs", [name, ...saved.filter((tab) => tab !== name)]);
   });
 
   // --- Table of contents and back to top ---------------------------------
