@@ -61,7 +61,7 @@ def test_blocks_below_the_first_screen_are_marked_later():
     paragraph = "<p>" + "x" * 500 + "</p>\n"
     out = lean_code.mark_later_blocks("<h1>Title</h1>\n" + paragraph * 40)
     blocks = out.split("\n")[:-1]
-    marked = [k for k, block in enumerate(blocks) if 'class="la-later"' in block]
+    marked = [k for k, block in enumerate(blocks) if block.startswith("<p data-later>")]
     assert blocks[0] == "<h1>Title</h1>"
     # h1 (24 px) and 11 paragraphs (1320 px) start above 1300 px; the 12th and later do not.
     assert marked == list(range(12, 41))
@@ -77,9 +77,14 @@ def test_marking_keeps_classes_and_counts_only_what_shows():
     # template and the closed <details> hold adds nothing.
     first, details, second, last = out.split("\n")
     assert first == code.format(hidden)
-    assert details.startswith('<details class="la-later">')
-    assert second.startswith('<div class="highlight la-later">')
-    assert last == '<p class="la-later">after</p>'
+    assert details.startswith("<details data-later>")
+    assert second.startswith('<div data-later class="highlight">')
+    assert last == "<p data-later>after</p>"
+    # A class-free element stays class-free: the theme styles tables by table:not([class]).
+    table = lean_code.mark_later_blocks(
+        code.format("") * 2 + "\n<table><tr><td>1</td></tr></table>"
+    )
+    assert table.endswith("<table data-later><tr><td>1</td></tr></table>")
 
 
 def test_first_screen_blocks_are_not_marked():

@@ -12,13 +12,15 @@ Three things, on the HTML of each page:
   the browser skip off-screen blocks (``content-visibility: auto``) and uses
   the count to reserve their true height meanwhile, so the scroll bar, anchor
   links and the table of contents see the page as it will be.
-* Mark with ``la-later`` each top-level block that starts below the first
+* Mark with ``data-later`` each top-level block that starts below the first
   screen; extra.css lets the browser skip only those. Chromium draws the first
   frame of a page before it has decided which skippable blocks are on screen,
   with each one at its reserved height, and a block on screen is then drawn a
   frame later at its own: text below it jumps (a layout shift of up to 0.15 in
   Lighthouse on the references page). Blocks on the first screen are therefore
-  never skipped.
+  never skipped. The mark is an attribute, not a class: the theme styles some
+  elements only while they have no class at all (``table:not([class])``), and
+  a table marked with a class lost its borders and padding.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class _Blocks(HTMLParser):
 
 
 def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> str:
-    """Add the class ``la-later`` to each top-level element of a page's content
+    """Add the attribute ``data-later`` to each top-level element of a page's content
     that starts, by a low estimate of the heights above it, below the first screen."""
     parser = _Blocks()
     parser.feed(html)
@@ -141,15 +143,9 @@ def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> st
         top += height
     out, last = [], 0
     for at in cuts:
-        tag = _OPENING_TAG.match(html, at)
-        classes = re.search(r'\sclass="([^"]*)"', tag[1])
-        if classes:  # last, so that what matches the tag by its first class still does
-            inner = tag.start(1) + classes.end(1)
-            out += [html[last:inner], " la-later"]
-        else:
-            inner = tag.start(1)
-            out += [html[last:inner], ' class="la-later"']
-        last = inner
+        after_name = _OPENING_TAG.match(html, at).start(1)
+        out += [html[last:after_name], " data-later"]
+        last = after_name
     return "".join(out) + html[last:]
 
 

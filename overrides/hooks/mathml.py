@@ -56,10 +56,12 @@ FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element,
-# whose other classes (lean_code.py's la-later) pass to the formula's box.
+# whose attributes before its class (lean_code.py's data-later) and other
+# classes pass to the formula's box.
 # Inline math takes the punctuation that follows it, to keep them together.
 _ARITHMATEX = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
+    r"<(?P<tag>span|div)(?P<attributes>(?: [\w-]+)*)"
+    r' class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
     r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
     r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
     re.DOTALL,
@@ -309,7 +311,7 @@ def render_arithmatex(page_html: str) -> str:
         if match["display"] is not None:
             mathml = latex_to_mathml(match["display"], display=True)
             # The box scrolls sideways where the formula is wider than the column.
-            box = f'<div class="math-display{match["classes"]}">{mathml}</div>'
+            box = f'<div{match["attributes"]} class="math-display{match["classes"]}">{mathml}</div>'
             return box + (match["punctuation"] or "")
         mathml = latex_to_mathml(match["inline"], display=False)
         if match["punctuation"]:
