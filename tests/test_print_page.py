@@ -161,3 +161,15 @@ def test_the_built_print_page_has_no_copy_tools_or_hidden_setup(built_site):
     assert "la-setup-note" in html
     for left in ("data-copy=", "md-code__nav", "<template", "la-setup-toggle"):
         assert left not in html, left
+
+
+def test_a_tab_set_marked_data_later_is_unrolled_too():
+    html = (
+        '<div data-later class="tabbed-set tabbed-alternate" data-tabs="2:2">'
+        '<input checked="checked" id="t_1" name="t" type="radio" />'
+        '<div class="tabbed-labels"><label for="t_1">NumPy</label></div>\n'
+        '<div class="tabbed-content">\n<div class="tabbed-block"><p>np</p></div>\n</div>\n</div>'
+    )
+    out = print_page.unroll_tabs(html)
+    tab = '<p class="print-tab"><strong>NumPy</strong></p>\n<p>np</p>'
+    assert out == f'<div class="print-tabs">\n{tab}</div>'

@@ -83,10 +83,15 @@ def _balanced(html: str, start: int, tag: str) -> str:
     raise ValueError(f"unbalanced <{tag}> from offset {start}")
 
 
+# A tab set's opening tag; lean_code.py may have put data-later before its class.
+_TAB_SET = re.compile(r'<div(?: [\w-]+)* class="tabbed-set')
+
+
 def unroll_tabs(html: str) -> str:
     """Replace each pymdownx.tabbed set by its tabs in order, each under its name."""
     out, at = [], 0
-    while (start := html.find('<div class="tabbed-set', at)) >= 0:
+    while found := _TAB_SET.search(html, at):
+        start = found.start()
         tab_set = _balanced(html, start, "div")
         labels = re.findall(r'<label for="[^"]*">(.*?)</label>', tab_set.split("</div>", 1)[0])
         blocks, cursor = [], 0
