@@ -27,6 +27,7 @@ from mkdocs.config import load_config
 from conftest import REPO, load_hook
 
 code_blocks = load_hook("code_blocks")
+whole_page = load_hook("print_parts").whole_page
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CANDIDATES = [os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -136,6 +137,17 @@ def watch_problems(tab, server: str, missing: str = "") -> None:
     tab.on("request", on_request)
 
 
+# True once a page is whole: the one-page print version appends the book after
+# its first page from scripts once loaded (assets/javascripts/print-page.js).
+WHOLE = "() => !document.querySelector('#print-site-page[data-parts]:not([data-assembled])')"
+
+
+def open_page(tab, url: str) -> None:
+    """Go to a page and wait until it is whole, with the network idle."""
+    tab.goto(url, wait_until="networkidle")
+    tab.wait_for_function(WHOLE, timeout=20_000)
+
+
 def nav_pages(site: Path) -> list[str]:
     return sorted(p.name for p in site.glob("*.html") if p.name != "404.html")
 
@@ -165,7 +177,7 @@ def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_si
     report = []
     for name in pages:
         page.problems.clear()
-        page.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(page, f"{server}/{name}")
         assert page.problems == [], f"{name}: {page.problems}"
         prose = page.evaluate(PROSE_TEXT)
         for delimiter in ("\\(", "\\[", "$$"):
@@ -299,7 +311,7 @@ def test_every_code_and_output_block_fits_its_box_at_1280_px(browser, server, bu
     for name in nav_pages(built_site.site):
         if name == "print_page.html":
             continue
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         # Draw every block: those below the first screen are skipped
         # (content-visibility) until seen, those in other tabs are not shown,
         # and those in closed <details> neither. A tab's blocks are as wide as
@@ -337,7 +349,7 @@ def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_
     tab = context.new_page()
     skipped = 0
     for name in nav_pages(built_site.site):
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         found = tab.evaluate(OFF_SCREEN_CODE)
         skipped += found["skipped"]
         errors = found["errors"]
@@ -370,7 +382,7 @@ def test_pages_do_not_shift_as_they_load(browser, server, built_site, width):
     tab = context.new_page()
     checked, shifted = 0, []
     for name in nav_pages(built_site.site):
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         tab.wait_for_timeout(300)  # a shift is reported after the frame that made it
         shifts = tab.evaluate("window.laShifts")
         total = sum(shift["value"] for shift in shifts)
@@ -411,7 +423,7 @@ def test_figure_text_is_at_least_9_px(browser, server, built_site, width):
     tab = context.new_page()
     measured = []
     for name in figure_pages(built_site.site):
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         for scheme in ("default", "slate"):
             show_scheme(tab, scheme)
             measured += [(name, scheme, row) for row in figure_text_px(tab, built_site.site)]
@@ -431,7 +443,7 @@ def test_figures_follow_the_dark_theme(browser, server, built_site):
     tab = context.new_page()
     checked = 0
     for name in figure_pages(built_site.site):
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         show_scheme(tab, "slate")
         tab.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
         tab.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
@@ -633,6 +645,57 @@ def test_site_works_from_a_folder_on_disk_with_search(browser, built_site):
     context.close()
 
 
+def test_the_print_page_shows_its_first_page_then_appends_the_book(page, server, built_site):
+    from playwright.sync_api import expect
+
+    whole = whole_page(built_site.site / "print_page.html")
+    page.goto(f"{server}/print_page.html", wait_until="domcontentloaded")
+    # Its first page only: the rest of the book follows once the page has loaded.
+    assert page.locator("#index").count() == 1 and page.locator("#tensors").count() == 0
+    page.wait_for_function(WHOLE, timeout=20_000)
+    assert page.problems == []
+    assert page.locator("#print-site-page").get_attribute("aria-busy") is None
+    chapters = re.findall(r'<section class="print-page" id="([^"]+)"', whole)
+    assert len(chapters) >= 12
+    for chapter in chapters:
+        assert page.locator(f"section.print-page[id='{chapter}']").count() == 1, chapter
+    for tag in ("math", "img", "table", "pre"):
+        assert page.locator(f"#print-site-page {tag}").count() == whole.count(f"<{tag}"), tag
+    # A chapter far down: the contents take the reader there, and it stays in
+    # place while the chapters around it are drawn (print-page.js keeps it).
+    page.locator(".md-sidebar--secondary a[href='#low-rank']").click()
+    active = page.locator(".md-sidebar--secondary a.md-nav__link--active")
+    expect(active).to_have_attribute("href", "#low-rank")
+    page.wait_for_timeout(1500)
+    top = page.evaluate("document.getElementById('low-rank').getBoundingClientRect().top")
+    assert 0 <= top <= 100, f"the chapter is {top} px from the top of the window"
+
+
+def test_the_print_page_works_from_disk_and_goes_to_the_chapter_in_its_address(browser, built_site):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto((built_site.site / "print_page.html").as_uri() + "#diagnostics", wait_until="load")
+    tab.wait_for_function(WHOLE, timeout=20_000)
+    assert tab.locator("section.print-page[id='references']").count() == 1
+    tab.wait_for_timeout(1500)
+    top = tab.evaluate("document.getElementById('diagnostics').getBoundingClientRect().top")
+    assert 0 <= top <= 100, f"the chapter is {top} px from the top of the window"
+    assert errors == []
+    context.close()
+
+
+def test_without_script_the_print_page_says_where_the_chapters_are(browser, built_site):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto((built_site.site / "print_page.html").as_uri(), wait_until="load")
+    note = tab.locator(".print-page-note")
+    assert "JavaScript" in note.inner_text()
+    assert note.locator("a").get_attribute("href") == "index.html"
+    context.close()
+
+
 # A fontconfig that hides every math font of the machine from the browser: the
 # page must then bring its own.
 NO_MATH_FONTS = """<?xml version="1.0"?>
@@ -694,7 +757,7 @@ def test_math_is_typeset_with_the_books_math_font(browser, server, tmp_path):
         tab = bare.new_page(viewport={"width": 1280, "height": 900})
         watch_problems(tab, server)
         for name in ("numerical-stability.html", "normalization.html"):
-            tab.goto(f"{server}/{name}", wait_until="networkidle")
+            open_page(tab, f"{server}/{name}")
             tab.evaluate("document.fonts.ready.then(() => true)")
             faces = tab.evaluate(
                 "[...document.fonts].filter(f => f.family.replaceAll('\"', '') === 'Book Math')"
@@ -749,7 +812,7 @@ def test_math_fits_a_phone_and_keeps_its_punctuation(browser, server, built_site
     for name in pages:
         if "<math" not in (built_site.site / name).read_text(encoding="utf-8"):
             continue
-        tab.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(tab, f"{server}/{name}")
         tab.evaluate("document.fonts.ready.then(() => true)")
         found = tab.evaluate(DISPLAY_MATH_FITS)
         assert found == {"page": True, "unmarked": [], "split": []}, f"{name}: {found}"
@@ -830,7 +893,7 @@ def test_every_citation_links_to_its_reference(page, server, built_site):
     for name in nav_pages(built_site.site):
         if name in ("references.html", "print_page.html"):
             continue
-        page.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(page, f"{server}/{name}")
         unlinked = CITATION.findall(page.evaluate(PROSE_OUTSIDE_LINKS))
         assert unlinked == [], f"{name}: citations without a link: {unlinked}"
         for href in page.locator("article a[href*='references.html#']").evaluate_all(
@@ -930,7 +993,7 @@ def test_buttons_have_a_contrast_of_at_least_4_5(browser, server, scheme):
     checked = 0
     try:
         for name in ("tensors.html", "lab-strides.html", "index.html"):
-            tab.goto(f"{server}/{name}", wait_until="networkidle")
+            open_page(tab, f"{server}/{name}")
             expected = "slate" if scheme == "dark" else "default"
             assert tab.locator("body").get_attribute("data-md-color-scheme") == expected
             buttons = tab.locator("article :is(.md-button, .la-setup-toggle)").all()
@@ -979,7 +1042,7 @@ def test_code_and_link_colours_have_a_contrast_of_at_least_4_5(browser, server, 
         lowest: dict[str, float] = {}
         pages = ("tensors.html", "autodiff.html", "einsum.html", "lab-strides.html")
         for name in (*pages, "references.html", "index.html"):
-            tab.goto(f"{server}/{name}", wait_until="networkidle")
+            open_page(tab, f"{server}/{name}")
             for token, ratio in tab.evaluate(TOKEN_CONTRASTS).items():
                 lowest[token] = min(ratio, lowest.get(token, ratio))
         assert len(lowest) >= 10  # numbers, strings, keywords, built-ins, comments, ...
@@ -993,7 +1056,7 @@ def test_tooltips_only_in_running_text_and_in_every_chapter(page, server, built_
     chapters = chapter_pages(built_site.site)
     assert len(chapters) >= 7
     for name in nav_pages(built_site.site):
-        page.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(page, f"{server}/{name}")
         stray = page.locator("article :is(h1, h2, h3, h4, h5, h6, a, code, pre) abbr")
         assert stray.count() == 0, f"{name}: tooltips in {stray.first.evaluate('e => e.outerHTML')}"
         if name in chapters:
@@ -1024,7 +1087,7 @@ def test_the_glossary_has_one_row_per_term_and_at_least_40(page, server):
 
 def test_no_page_mentions_an_outline(page, server, built_site):
     for name in nav_pages(built_site.site):
-        page.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(page, f"{server}/{name}")
         text = page.locator("article").inner_text()
         assert not re.search(r"\boutline\b", text, re.I), f"{name} mentions an outline"
 
@@ -1096,7 +1159,7 @@ def test_numpy_comes_before_pytorch_in_every_tab_set():
 
 def test_numpy_is_the_first_tab_on_the_site(page, server, built_site):
     for name in nav_pages(built_site.site):
-        page.goto(f"{server}/{name}", wait_until="networkidle")
+        open_page(page, f"{server}/{name}")
         for labels in page.locator("article .tabbed-labels").evaluate_all(
             "sets => sets.map(s => [...s.querySelectorAll('label')].map(l => l.innerText.trim()))"
         ):

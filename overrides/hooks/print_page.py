@@ -27,6 +27,9 @@ them; the note "N setup lines shown above" stays). They were two thirds of its
 HTML (2.0 MB of 3.0; 170 KB of 343 compressed), which a browser must fetch and
 parse before it shows the first chapter.
 
+Last, once ``mathml.py`` has rendered the page's math, ``print_parts.py`` moves
+the book after its first page into scripts that the page loads once drawn.
+
 On the print page every figure of the book loads at once (the plugin drops
 ``loading="lazy"`` so that a printout has them all), and the browser would give
 the first few the same priority as the text at the top of the page. They sit far

@@ -229,7 +229,13 @@
   });
 
   // --- Table of contents and back to top ---------------------------------
-  const headings = [...document.querySelectorAll("article :is(h2, h3)[id]")];
+  // On the one-page print version the contents list chapters, each a section.
+  const findHeadings = () => [...document.querySelectorAll("article :is(h2, h3, .print-page)[id]")];
+  let headings = findHeadings();
+  // That page grows after it loads (print-page.js).
+  document.addEventListener("book:assembled", () => {
+    headings = findHeadings();
+  });
   const links = new Map();
   for (const link of document.querySelectorAll(".md-sidebar--secondary a.md-nav__link")) {
     links.set(decodeURIComponent(link.hash.slice(1)), link);
