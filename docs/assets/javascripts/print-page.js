@@ -3,7 +3,7 @@
 // The page arrives with the book's contents and its first page; the rest waits
 // in the scripts that #print-site-page lists in data-parts (written by
 // overrides/hooks/print_parts.py, which says why). Once the page has loaded and
-// been drawn, this file loads them in order; each calls bookPrintPart() with
+// been painted, this file loads them in order; each calls bookPrintPart() with
 // its steps, which are applied one task each, so that the page stays responsive
 // while it grows:
 //   ["append", html]  appends the markup to the current element;
@@ -130,8 +130,24 @@
       document.body.append(tag);
     }
   }
-  // After the first paint: the parts are not what the reader sees first.
-  const start = () => requestAnimationFrame(() => setTimeout(load, 0));
-  if (document.readyState === "complete") start();
-  else addEventListener("load", start, { once: true });
+  // Once the page has loaded and shown its first page: the parts are not what
+  // the reader sees first, and a browser that has not painted yet may wait
+  // for a quiet moment to do so (Chromium once held the first paint until the
+  // whole book was in).
+  const loaded = new Promise((resolve) => {
+    if (document.readyState === "complete") resolve();
+    else addEventListener("load", resolve, { once: true });
+  });
+  const painted = new Promise((resolve) => {
+    const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+    if (!types.includes("paint")) return resolve();
+    const observer = new PerformanceObserver(() => {
+      if (performance.getEntriesByName("first-contentful-paint").length) {
+        observer.disconnect();
+        resolve();
+      }
+    });
+    observer.observe({ type: "paint", buffered: true });
+  });
+  Promise.all([loaded, painted]).then(() => requestAnimationFrame(() => setTimeout(load, 50)));
 })();
