@@ -28,6 +28,7 @@ import functools
 import gzip
 import html
 import http.server
+import importlib.util
 import json
 import re
 import subprocess
@@ -54,6 +55,22 @@ def search_index(site: Path) -> list[dict]:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
 
 
+@functools.cache
+def _print_parts():
+    path = REPO / "overrides" / "hooks" / "print_parts.py"
+    spec = importlib.util.spec_from_file_location("print_parts", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["print_parts"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def page_html(page: Path) -> str:
+    """A built page's HTML; the print page's whole, with the parts it appends
+    once loaded (overrides/hooks/print_parts.py)."""
+    return _print_parts().whole_page(page)
+
+
 def static_report(site: Path) -> dict:
     docs = search_index(site)
     index_latex = sum(len(latex_fragments(d["title"] + " " + d["text"])) for d in docs)
@@ -61,7 +78,7 @@ def static_report(site: Path) -> dict:
     code_previews = sum("<pre" in d["text"] for d in docs)
     pages = {}
     for page in sorted(site.glob("*.html")):
-        prose = CODE_BLOCK.sub("", page.read_text(encoding="utf-8"))
+        prose = CODE_BLOCK.sub("", page_html(page))
         prose = re.sub(r"<[^>]+>", " ", prose)
         found = latex_fragments(html.unescape(prose))
         if found:
