@@ -827,16 +827,24 @@ def test_math_fits_a_phone_and_keeps_its_punctuation(browser, server, built_site
     assert checked >= 6
 
 
-@pytest.mark.parametrize("missing", ["no-such-page.html", "a/b/no-such-page.html"])
-def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path, missing):
-    """Published under site_url's path, the 404 page answers for any missing
-    address, however deep, so its links are absolute; they must all resolve."""
+@pytest.fixture(scope="module")
+def published(built_site, tmp_path_factory):
+    """The built site as GitHub Pages publishes it: under site_url's path, with
+    its 404 page for any missing address. Yields the site's address."""
     prefix = site_path()
-    root = tmp_path / "root"
+    root = tmp_path_factory.mktemp("published")
     (root / prefix).parent.mkdir(parents=True, exist_ok=True)
     (root / prefix).symlink_to(built_site.site, target_is_directory=True)
     httpd, address = serve(PagesHandler, root)
-    base = f"{address}/{prefix}"
+    yield f"{address}/{prefix}"
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize("missing", ["no-such-page.html", "a/b/no-such-page.html"])
+def test_the_404_page_works_where_it_is_published(browser, published, missing):
+    """Published under site_url's path, the 404 page answers for any missing
+    address, however deep, so its links are absolute; they must all resolve."""
+    base = published
     context = browser.new_context()
     tab = context.new_page()
     watch_problems(tab, base, missing=missing)
@@ -852,7 +860,6 @@ def test_the_404_page_works_where_it_is_published(browser, built_site, tmp_path,
         assert tab.url.rstrip("/") in (base, f"{base}/index.html")
     finally:
         context.close()
-        httpd.shutdown()
 
 
 # Issue 16: the scholar's apparatus and the smaller things. Each test below
@@ -1098,13 +1105,8 @@ def test_no_page_mentions_an_outline(page, server, built_site):
         assert not re.search(r"\boutline\b", text, re.I), f"{name} mentions an outline"
 
 
-def test_the_404_page_links_home_offers_search_and_lists_the_pages(browser, built_site, tmp_path):
-    prefix = site_path()
-    root = tmp_path / "root"
-    (root / prefix).parent.mkdir(parents=True, exist_ok=True)
-    (root / prefix).symlink_to(built_site.site, target_is_directory=True)
-    httpd, address = serve(PagesHandler, root)
-    base = f"{address}/{prefix}"
+def test_the_404_page_links_home_offers_search_and_lists_the_pages(browser, published):
+    base = published
     context = browser.new_context()
     tab = context.new_page()
     try:
@@ -1128,7 +1130,6 @@ def test_the_404_page_links_home_offers_search_and_lists_the_pages(browser, buil
         assert any("tensors.html" in href for href in results)
     finally:
         context.close()
-        httpd.shutdown()
 
 
 def tab_sets(markdown: str) -> list[list[str]]:
