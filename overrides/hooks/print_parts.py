@@ -14,7 +14,7 @@ DOM of 23,000 elements in one go.
 The page now holds its first page (the book's home page, with the contents of the
 whole book above it) and leaves the rest to a few scripts under ``print_page/``.
 ``assets/javascripts/print-page.js`` loads them once the page has loaded and
-appends their markup, a step at a time, each step a task of a few milliseconds, so
+painted, and appends their markup, a step at a time, each step a task of a few milliseconds, so
 the page stays responsive while it grows. Scripts, not ``fetch``: they load from a
 folder on disk too (``file://``), where ``fetch`` is refused.
 
