@@ -12,7 +12,9 @@ import sysconfig
 import pytest
 import yaml
 
-from conftest import REPO, load_hook
+from book_build import pages
+
+from conftest import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "docs.yml"
 SHA_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -231,11 +233,10 @@ def test_latest_workflow_passes_actionlint():
 
 
 def test_home_page_states_the_versions_that_the_workflow_and_requirements_test():
-    # The package versions come from requirements.txt at build time (pins.py), so
+    # The package versions come from requirements.txt at build time ({pin:name}), so
     # that Dependabot's updates change the page with them; the Python versions are
     # the workflow's matrix, which no update changes.
-    pins_hook = load_hook("pins")
-    pins = pins_hook.pinned_versions((REPO / "requirements.txt").read_text(encoding="utf-8"))
+    pins = pages.pinned_versions((REPO / "requirements.txt").read_text(encoding="utf-8"))
     *older, newest = load_workflow()["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     python = f"{', '.join(older)} and {newest}" if older else newest
     stated = (
@@ -243,6 +244,6 @@ def test_home_page_states_the_versions_that_the_workflow_and_requirements_test()
         f" and PyTorch {pins['torch']}"
     )
     text = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
-    home = " ".join(pins_hook.fill_pins(text, pins).split())
+    home = " ".join(pages.fill_pins(text, pins).split())
     assert stated in home, f"docs/index.md should say: {stated}"
     assert "{pin:" in text  # not written by hand

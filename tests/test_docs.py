@@ -1,10 +1,14 @@
 """Run every code block of every page as the copy button gives it, and check what it prints.
 
-The program of a block is what ``overrides/hooks/code_blocks.py`` puts behind
-the block's copy button: its ``--8<-- "snippets/..."`` includes expanded as
-pymdownx.snippets expands them for the site, annotation markers removed. Each
-page also goes through pytest-codeblocks' own extractor, whose markers and
-expected-output blocks are honoured, and the two must agree block for block.
+The program of a block is what ``book_build/blocks.py`` puts behind the block's
+copy button: its ``--8<-- "snippets/..."`` includes expanded as pymdownx.snippets
+expands them for the site, the ``# /setup`` marker dropped. Each block runs once,
+in a fresh namespace of this process, as a script would. Each page also goes
+through pytest-codeblocks' own extractor, whose markers and expected-output
+blocks are honoured, and the two must agree block for block.
+
+``pytest --update-outputs`` rewrites every expected-output block that differs
+from what its block now prints (review the diff before you commit it).
 
 Every error names the page and the line of the block: a missing include
 section, an unknown marker, a block that fails, an output that differs from
@@ -36,9 +40,9 @@ import pytest
 from mkdocs.config import load_config
 from pytest_codeblocks import extract_from_buffer
 
-from conftest import REPO, load_hook
+from book_build import blocks
 
-code_blocks = load_hook("code_blocks")
+from conftest import REPO, UPDATES
 
 DOCS = REPO / "docs"
 SHELLS = {"sh", "bash"}
@@ -63,7 +67,9 @@ def pages() -> list[Path]:
 @cache
 def expander():
     """Expand ``--8<--`` includes as the site does (mkdocs.yml's snippet options)."""
-    return code_blocks.snippet_expander(load_config(str(REPO / "mkdocs.yml")))
+    return blocks.snippet_expander(
+        load_config(str(REPO / "mkdocs.yml"))["mdx_configs"]["pymdownx.snippets"]
+    )
 
 
 def expand(text: str) -> str:
@@ -82,6 +88,7 @@ class Case:
     expected: str | None = None
     ignore_whitespace: bool = False
     error: str | None = None
+    output: blocks.Fence | None = None  # where the expected output stands in the page
 
 
 def marker_errors(text: str) -> list[str]:
@@ -112,9 +119,9 @@ def cases_of(page: Path) -> list[tuple[Case, list[str]]]:
     if errors:
         return [(Case(name, int(errors[0].split()[1].rstrip(":")), error="; ".join(errors)), [])]
     try:
-        programs = code_blocks.page_programs(text, expander())
+        programs = blocks.page_programs(text, expander())
         extracted = extract_from_buffer(io.StringIO(expand(text)), max_num_lines=10**6)
-    except code_blocks.BlockError as error:
+    except blocks.BlockError as error:
         line = int(str(error).split()[1].rstrip(":"))
         return [(Case(name, line, error=f"{name}, {error}"), [])]
     python = [block for block in extracted if block.syntax == "python"]
@@ -126,11 +133,13 @@ def cases_of(page: Path) -> list[tuple[Case, list[str]]]:
         line = program.fence.start + 1
         # pytest-codeblocks drops the blank lines of an indented block (in a tab or
         # an admonition): the two must agree on every other line.
-        if non_blank(code_blocks.strip_annotations(block.code)) != non_blank(program.code):
+        extracted_code = [x for x in non_blank(block.code) if x.strip() != blocks.SETUP_MARKER]
+        if extracted_code != non_blank(program.code):
             error = f"{name}:{line}: the copied program differs from the extracted block"
             found.append((Case(name, line, error=error), []))
             continue
         case = Case(name, line, "python", program.code, block.expected_output)
+        case.output = program.output
         case.ignore_whitespace = block.expected_output_ignore_whitespace
         found.append((case, block.marks))
     for block in extracted:
@@ -211,7 +220,9 @@ def test_code_block(case: Case, request):
         expected, got = case.expected, output
         if case.ignore_whitespace:
             expected, got = re.sub(r"\s+", "", expected), re.sub(r"\s+", "", got)
-        if got != expected:
+        if got != expected and request.config.getoption("update_outputs") and case.output:
+            UPDATES.append((case.page, case.output, output))
+        elif got != expected:
             pytest.fail(
                 f"{origin}: the output differs\n{output_diff(case.expected, output, origin)}",
                 pytrace=False,

@@ -1,4 +1,4 @@
-"""overrides/hooks/notebooks.py: every chapter as a notebook, executed top to bottom."""
+"""book_build/notebooks.py: every chapter as a notebook, executed top to bottom."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from mkdocs.config import load_config
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from conftest import REPO, load_hook
+from book_build import blocks, notebooks
 
-notebooks = load_hook("notebooks")
-code_blocks = load_hook("code_blocks")
+from conftest import REPO
 
 CONFIG = load_config(str(REPO / "mkdocs.yml"))
-CHAPTERS = notebooks.chapter_notebooks(REPO / "docs", CONFIG)
+SNIPPETS = CONFIG["mdx_configs"]["pymdownx.snippets"]
+CHAPTERS = notebooks.chapter_notebooks(REPO / "docs", SNIPPETS, CONFIG["site_url"])
 
 
 def test_every_page_with_python_code_gets_a_notebook():
@@ -75,7 +75,7 @@ def test_page_conversion_details():
         ]
     )
     nb = notebooks.page_to_notebook(
-        text, "https://example.org/book/", "https://example.org/book/t/"
+        text, "https://example.org/book/", "https://example.org/book/t/", ["print(1)"]
     )
     kinds = [c.cell_type for c in nb.cells]
     assert kinds == ["markdown", "markdown", "code", "markdown"]
@@ -118,8 +118,7 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
-        # CurveZMQ keys for the kernel's sockets, as overrides/hooks/kernels.py gives
-        # the build's: plain TCP makes ipykernel warn on every start.
+        # CurveZMQ keys for the kernel's sockets: plain TCP makes ipykernel warn.
         config=Config({"KernelManager": {"transport_encryption": "auto"}}),
     )
     client.execute()  # raises CellExecutionError on the first failing cell
@@ -132,8 +131,8 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
     ]
     assert errors == []
     # Each cell defines only what its block adds, yet prints what the page shows.
-    programs = code_blocks.page_programs(
-        (REPO / "docs" / uri).read_text(encoding="utf-8"), code_blocks.snippet_expander(CONFIG)
+    programs = blocks.page_programs(
+        (REPO / "docs" / uri).read_text(encoding="utf-8"), blocks.snippet_expander(SNIPPETS)
     )
     cells = [c for c in notebook.cells if c.cell_type == "code"]
     assert len(cells) == len(programs)
@@ -150,7 +149,9 @@ def test_notebook_runs_top_to_bottom(uri, tmp_path):
 def test_the_same_page_always_makes_the_same_notebook():
     text = "# T\n\nProse.\n\n```python\nprint(1)\n```\n\nMore.\n\n```python\nprint(2)\n```\n"
     site, page = "https://example.org/book/", "https://example.org/book/t.html"
-    first, second = (notebooks.page_to_notebook(text, site, page) for _ in range(2))
+    first, second = (
+        notebooks.page_to_notebook(text, site, page, ["print(1)", "print(2)"]) for _ in range(2)
+    )
     assert nbformat.writes(first) == nbformat.writes(second)
     assert [cell.id for cell in first.cells] == [f"cell-{k}" for k in range(len(first.cells))]
     assert len(first.cells) >= 4  # the intro, prose and both code cells

@@ -12,10 +12,7 @@ import pytest
 import yaml
 from mkdocs.config import load_config
 
-from conftest import REPO, load_hook
-
-# A built page's HTML; the print page's whole, with the parts its script appends.
-whole_page = load_hook("print_parts").whole_page
+from conftest import REPO
 
 DOCS = REPO / "docs"
 
@@ -132,7 +129,7 @@ def test_no_page_loads_anything_from_another_host(built_site):
     assert len(pages) >= len(source_pages())
     for page in pages:
         collector = ResourceCollector()
-        collector.feed(whole_page(page))
+        collector.feed(page.read_text(encoding="utf-8"))
         remote = [url for url in collector.urls if is_remote(url)]
         assert remote == [], f"{page.relative_to(built_site.site)} loads {remote}"
     for stylesheet in built_site.site.rglob("*.css"):
@@ -172,7 +169,7 @@ def test_no_raw_latex_in_any_page_or_in_the_search_index(built_site):
     found = {}
     for page in built_pages(built_site.site):
         # Formulas included: `fan\_in` once showed its backslash inside one.
-        source = whole_page(page)
+        source = page.read_text(encoding="utf-8")
         text = re.sub(r"<(pre|code|script|style)\b.*?</\1>", "", source, flags=re.DOTALL)
         text = re.sub(r"<[^>]+>", " ", text)
         if RAW_LATEX.search(text):
@@ -194,7 +191,7 @@ def test_the_math_font_is_served_with_its_licence_to_pages_with_math(built_site)
     assert (fonts / "OFL.txt").read_text(encoding="utf-8").count("SIL Open Font License") >= 1
     assert 0 < (fonts / "book-math.woff2").stat().st_size < 100_000
     for page in built_pages(built_site.site):
-        source = whole_page(page)
+        source = page.read_text(encoding="utf-8")
         preload = 'href="assets/fonts/book-math.woff2" as="font"' in source
         assert preload == ("<math" in source), f"{page.name}: font preload and math disagree"
 
@@ -216,7 +213,7 @@ def test_every_image_exists_and_has_alt_text(built_site):
     figures = 0
     for page in built_pages(built_site.site):
         collector = ImageCollector()
-        collector.feed(whole_page(page))
+        collector.feed(page.read_text(encoding="utf-8"))
         for src, alt in collector.images:
             where = page.relative_to(built_site.site)
             assert alt and alt.strip(), f"{where}: image {src[:60]} has no alt text"

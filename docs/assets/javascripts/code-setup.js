@@ -1,4 +1,4 @@
-// Show or hide a code block's setup lines (overrides/hooks/code_blocks.py).
+// Show or hide a code block's setup lines (book_build/code.py).
 // A block may hide several runs of lines, each behind its own button; any of
 // them shows or hides them all. The lines arrive in a <template>, outside the
 // page's DOM until first shown: then they move into a span, which later clicks

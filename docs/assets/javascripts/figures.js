@@ -1,4 +1,4 @@
-/* Figures open full size in a dialog over the page. overrides/hooks/figures.py
+/* Figures open full size in a dialog over the page. book_build/figures.py
    puts the images of each figure in a link to its SVG file, which is what a
    reader without script gets; with script, a click or Enter on that link opens
    the figure in a <dialog> instead: at least as wide as the file's own size

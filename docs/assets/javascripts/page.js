@@ -9,7 +9,7 @@
 //     (a click or tap on the box, the "/", "s" or "f" keys, an address with
 //     ?q=) and runs search as usual; terms in ?h= (where a search result
 //     leads) are marked here;
-//   - copy buttons (rendered with each block by overrides/hooks/code_blocks.py):
+//   - copy buttons (rendered with each block by book_build/code.py):
 //     a block's data-copy holds its whole program;
 //   - glossary tooltips on the terms in the text;
 //   - linked tabs: choosing NumPy in one tab set chooses it in all of them;
@@ -199,7 +199,7 @@
   // from __tabs before the first paint; this keeps all sets in step and saves
   // the choice in the same place.
   // That inline script reads each label's innerText, which is empty for a tab
-  // set drawn later (content-visibility, overrides/hooks/lean_code.py); those
+  // set drawn later (content-visibility, book_build/pages.py); those
   // sets are restored here, from textContent, still off screen.
   const tabSets = document.querySelectorAll(".tabbed-set");
   // In every tab set, choose the first of `names` that the set has.
@@ -230,26 +230,31 @@
 
   // --- Table of contents and back to top ---------------------------------
   // On the one-page print version the contents list chapters, each a section.
-  const findHeadings = () => [...document.querySelectorAll("article :is(h2, h3, .print-page)[id]")];
-  let headings = findHeadings();
-  // That page grows after it loads (print-page.js).
-  document.addEventListener("book:assembled", () => {
-    headings = findHeadings();
-  });
+  const headings = [...document.querySelectorAll("article :is(h2, h3, .print-page)[id]")];
   const links = new Map();
   for (const link of document.querySelectorAll(".md-sidebar--secondary a.md-nav__link")) {
     links.set(decodeURIComponent(link.hash.slice(1)), link);
   }
   const top = document.querySelector("[data-md-component=top]");
   if (top) top.addEventListener("click", () => scrollTo({ top: 0 }));
+  // The pill shows when the reader scrolls up, never when the page moves by itself
+  // (blocks above drawn at their true height after a jump to an anchor).
+  let reading = false;
+  for (const type of ["wheel", "touchmove", "keydown"]) {
+    addEventListener(type, () => { reading = true; }, { passive: true });
+  }
+  // The header shows the page's title once its own heading has scrolled away.
+  const title = document.querySelector("[data-md-component=header-title]");
+  const h1 = document.querySelector("article h1");
   let lastY = scrollY;
   let frame = 0;
   let active = null;
   function onScroll() {
     frame = 0;
     const y = scrollY;
-    if (top) top.hidden = !(y < lastY && y > innerHeight);
+    if (top) top.hidden = !(reading && y < lastY && y > innerHeight);
     lastY = y;
+    if (title && h1) title.classList.toggle("md-header__title--active", h1.getBoundingClientRect().bottom < 0);
     // The section being read: the last heading above the upper fifth.
     let current = null;
     for (const heading of headings) {
@@ -269,4 +274,10 @@
     },
     { passive: true },
   );
+
+  // On a phone the contents are a drawer: a tap on an entry closes it.
+  document.addEventListener("click", (event) => {
+    const drawer = document.getElementById("__drawer");
+    if (drawer && event.target.closest(".md-sidebar--primary a[href]")) drawer.checked = false;
+  });
 })();

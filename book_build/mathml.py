@@ -1,4 +1,4 @@
-"""MkDocs hook: render LaTeX math to MathML at build time, with a math font.
+"""Render LaTeX math to MathML at build time, with a math font.
 
 Browsers draw MathML natively, so no page needs a math script or a request to
 another host. Pages reach this hook with the math that ``pymdownx.arithmatex``
@@ -42,14 +42,17 @@ import io
 import re
 import shutil
 from pathlib import Path
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, tostring
 
 from latex2mathml import commands
 from latex2mathml.converter import Converter
-from mkdocs.exceptions import PluginError
-from mkdocs.plugins import CombinedEvent, event_priority
 
-REPO = Path(__file__).resolve().parents[2]
+
+class MathError(Exception):
+    """A formula that cannot be rendered: the message quotes it."""
+
+
+REPO = Path(__file__).resolve().parents[1]
 FONT_SOURCE = REPO / "fonts" / "STIXTwoMath-Regular.woff2"
 FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 # Where the served font goes in the site; extra.css's @font-face points here.
@@ -209,15 +212,17 @@ def _render(source: str, display: bool) -> tuple[str, str]:
     try:
         tree = converter.convert_to_element(source)
     except Exception as error:  # latex2mathml raises many exception types
-        raise PluginError(f"cannot render math {source!r}: {error}") from error
+        raise MathError(f"cannot render math {source!r}: {error}") from error
     _fix(tree)
     _name_functions(tree)
-    mathml = Converter._convert(tree)  # its serializer: entities kept
+    for element in tree.iter():  # latex2mathml writes symbols as entities: plain text here
+        element.text = html.unescape(element.text) if element.text else element.text
+    mathml = tostring(tree, encoding="unicode")
     # latex2mathml passes a command it does not know through as text, and an
     # alignment "&" as a symbol; either would show raw LaTeX to the reader.
     leftover = _LEFTOVER.search(mathml)
     if leftover:
-        raise PluginError(f"unsupported LaTeX {leftover['text']!r} in {source!r}")
+        raise MathError(f"unsupported LaTeX {leftover['text']!r} in {source!r}")
     return mathml, re.sub(r"\s+", " ", search_text(tree)).strip()
 
 
@@ -358,45 +363,16 @@ def search_view(page_html: str) -> str:
     return re.sub(r"<pre\b", '<pre data-search-exclude="code"', text_html)
 
 
-@event_priority(10)  # just before the search plugin reads the page
-def _show_search_view(context, page, config, nav):
-    page._content_before_search = page.content
-    page.content = search_view(page.content)
-    return context
+def render_page(page_html: str, depth: int) -> str:
+    """A finished page with its LaTeX as MathML, and the math font preloaded where it is used.
 
-
-@event_priority(-10)  # just after
-def _restore_page(context, page, config, nav):
-    original = getattr(page, "_content_before_search", None)
-    if original is not None:
-        page.content = original
-        del page._content_before_search
-    return context
-
-
-on_page_context = CombinedEvent(_show_search_view, _restore_page)
-
-
-def on_post_page(output: str, page, config) -> str:
-    """MkDocs event: turn the finished page's LaTeX into MathML.
-
-    This runs on the final HTML rather than on each page's content so that the
-    one-page print version, which the print-site plugin assembles from the
-    pages' contents, is rendered too.
-    """
-    rendered = render_bare_math(render_arithmatex(output))
-    if "<math" in rendered:
-        rendered = _preload_font(rendered, page)
-    return rendered
-
-
-def _preload_font(page_html: str, page) -> str:
-    """Ask for the math font with the page's stylesheets, so that the formulas
-    are laid out once with it rather than once without and again with it."""
-    depth = page.url.count("/") if page is not None and page.url else 0
-    href = "../" * depth + FONT_SITE_PATH  # use_directory_urls: false
+    ``depth`` is how many folders down the page sits (its links to assets go up that many)."""
+    rendered = render_bare_math(render_arithmatex(page_html))
+    if "<math" not in rendered:
+        return rendered
+    href = "../" * depth + FONT_SITE_PATH
     link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>'
-    return page_html.replace("</head>", f"{link}\n</head>", 1)
+    return rendered.replace("</head>", f"{link}\n</head>", 1)
 
 
 # --- the font ----------------------------------------------------------------------
@@ -461,16 +437,8 @@ def _font_subset(characters: frozenset[str]) -> bytes:
     return woff2.getvalue()
 
 
-@event_priority(-100)  # after the print-site plugin has written its page
-def on_post_build(config) -> None:
-    """MkDocs event: render the one-page print version, which print-site writes
-    last, then cut the math font to what the site's math uses."""
-    site = Path(config["site_dir"])
-    page = site / "print_page.html"
-    if page.is_file():
-        page.write_text(
-            on_post_page(page.read_text(encoding="utf-8"), None, config), encoding="utf-8"
-        )
+def write_font(site: Path) -> None:
+    """Cut the math font to what the built site's math uses, with its licence beside it."""
     pages = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.html"))]
     target = site / FONT_SITE_PATH
     subset_font(math_characters(pages), target)

@@ -1,4 +1,4 @@
-"""overrides/hooks/notebook_html.py: notebook pages in the theme's own markup."""
+"""book_build/notebooks.py: notebook pages in the theme's own markup."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from conftest import load_hook
-
-notebook_html = load_hook("notebook_html")
+from book_build import notebooks as notebook_html
+from book_build.code import COPY_BUTTON
 
 # The shape of mkdocs-jupyter's output (nbconvert's lab template), cut down:
 # a Markdown cell, a code cell with a text and an image output, the styles and
@@ -51,42 +50,44 @@ plt.show()
 
 
 def test_cells_become_the_themes_blocks():
-    out = notebook_html.rewrite_page(PAGE, {"bb": "A line plot"}, "test")
-    assert not re.search(r"jp-|<style|<script|clipboard|cdn\.example", out)
+    images: dict[str, bytes] = {}
+    out = notebook_html.rewrite_page(PAGE, {"bb": "A line plot"}, images, "test")
+    assert not re.search(r"jp-|<style|<script|clipboard element|cdn\.example", out)
     assert '<a class="headerlink" href="#t" title="Permanent link">¶</a>' in out
     assert '<a href="tensors.html#views">views</a>' in out
     # The math is wrapped as arithmatex wraps it, code is left alone.
     assert '<span class="arithmatex">\\(a_i\\)</span>' in out
     assert '<div class="arithmatex">\\[\\frac{1}{n}\\]</div>' in out
     assert "<code>$HOME$</code>" in out
-    # The code cell is a highlighted block; the image has its alt.
+    # The code cell is a highlighted block with its copy button; the image has its alt.
     assert (
-        '<div class="highlight"><pre><span></span><code><span class="nb">print</span>'
+        f'<div class="language-python highlight"><pre><span></span>{COPY_BUTTON}'
+        '<code style="--lines: 2"><span class="nb">print</span>'
         '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
     ) in out
-    # The text output is titled "Output", as the chapters' expected outputs are.
+    # The text output is an output block, as the chapters' expected outputs are.
     assert (
-        '<div class="la-output highlight"><span class="filename">Output</span>'
-        "<pre><span></span><code>a &lt; b\n</code></pre></div>"
+        f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
+        "<code>a &lt; b\n</code></pre></div>"
     ) in out
     assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
-    assert notebook_html._images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
+    assert images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
 
 
 def test_an_image_without_alt_text_stops_the_build():
     with pytest.raises(ValueError, match="needs an 'alt' in the cell's metadata"):
-        notebook_html.rewrite_page(PAGE, {}, "test")
+        notebook_html.rewrite_page(PAGE, {}, {}, "test")
 
 
 def test_an_unknown_output_stops_the_build():
     page = PAGE.replace("jp-RenderedText", "jp-RenderedJavaScript")
     with pytest.raises(ValueError, match="no rendering for an output of class"):
-        notebook_html.rewrite_page(page, {"bb": "A line plot"}, "test")
+        notebook_html.rewrite_page(page, {"bb": "A line plot"}, {}, "test")
 
 
 def test_a_page_without_a_notebook_is_an_error():
     with pytest.raises(ValueError, match="no notebook"):
-        notebook_html.rewrite_page("<p>text</p>", {}, "test")
+        notebook_html.rewrite_page("<p>text</p>", {}, {}, "test")
 
 
 def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):

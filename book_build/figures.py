@@ -1,4 +1,4 @@
-"""MkDocs hook: draw the book's figures with matplotlib on every build, and show them.
+"""Draw the book's figures with matplotlib on every build, and show them.
 
 Each ``docs/figures/<page>.py`` defines functions named ``plot_<name>`` that
 return a matplotlib ``Figure``. This hook calls every one of them and adds the
@@ -36,9 +36,12 @@ and the hook turns that into what a reader gets:
 
 from __future__ import annotations
 
+import ast
 import colorsys
+import hashlib
 import importlib.util
 import io
+import json
 import logging
 import re
 import sys
@@ -52,10 +55,8 @@ matplotlib.use("Agg")  # draw to files only, never to a window
 import matplotlib.pyplot as plt
 from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
-from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File
 
-log = logging.getLogger("mkdocs.plugins.figures")
+log = logging.getLogger("mkdocs.plugins.book_build.figures")
 
 MIN_TEXT_PX = 9.0
 """The smallest text a figure may show, in CSS px, at any screen width."""
@@ -189,24 +190,64 @@ def tidy_svg(svg: str) -> str:
     )
 
 
-def draw_all(root: Path) -> dict[str, str]:
-    """Run every ``plot_*`` function under ``docs/figures``; return SVG text by site path,
-    the dark versions included."""
+def _imported_snippets(root: Path, script: Path) -> list[Path]:
+    """The ``snippets`` modules that a figure script imports."""
+    names = set()
+    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets"):
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names if a.name.startswith("snippets")}
+    paths = [root / (name.replace(".", "/") + ".py") for name in sorted(names)]
+    return [path for path in paths if path.is_file()]
+
+
+def figure_key(root: Path, script: Path) -> str:
+    """What a script's drawings depend on: its text, the snippets it imports, the
+    data it may read and this module (which styles them), hashed."""
+    digest = hashlib.sha256()
+    data = sorted((root / "benchmarks" / "data").glob("*"))
+    for path in [script, Path(__file__), *_imported_snippets(root, script), *data]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def draw_script(root: Path, script: Path) -> dict[str, str]:
+    """Run every ``plot_*`` function of one script; return SVG text by site path, dark
+    versions included."""
     # The figure scripts import the snippets package, as a reader's clone would.
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    spec = importlib.util.spec_from_file_location(f"figures_{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    drawn = {}
+    for name, function in sorted(vars(module).items()):
+        if name.startswith("plot_") and callable(function):
+            uri = figure_uri(script, name)
+            with matplotlib.rc_context(STYLE):
+                figure = function()
+            drawn[uri] = render_svg(figure, uri)
+            drawn[dark_uri(uri)] = dark_variant(drawn[uri])
+    return drawn
+
+
+def draw_all(root: Path, cache: Path | None = None) -> dict[str, str]:
+    """Every figure under ``docs/figures`` as SVG text by site path. With a ``cache``
+    folder, a script is run again only when what it depends on has changed."""
     drawn = {}
     for script in sorted((root / "docs" / "figures").glob("*.py")):
-        spec = importlib.util.spec_from_file_location(f"figures_{script.stem}", script)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        for name, function in sorted(vars(module).items()):
-            if name.startswith("plot_") and callable(function):
-                uri = figure_uri(script, name)
-                with matplotlib.rc_context(STYLE):
-                    figure = function()
-                drawn[uri] = render_svg(figure, uri)
-                drawn[dark_uri(uri)] = dark_variant(drawn[uri])
+        kept = cache / f"{script.stem}-{figure_key(root, script)}.json" if cache else None
+        if kept is not None and kept.is_file():
+            drawn |= json.loads(kept.read_text(encoding="utf-8"))
+            continue
+        figures = draw_script(root, script)
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            for stale in kept.parent.glob(f"{script.stem}-*.json"):
+                stale.unlink()
+            kept.write_text(json.dumps(figures), encoding="utf-8")
+        drawn |= figures
     return drawn
 
 
@@ -214,9 +255,6 @@ def draw_all(root: Path) -> dict[str, str]:
 
 _VIEWBOX = re.compile(r'<svg\b[^>]*\bviewBox="\s*[-\d.e]+[\s,]+[-\d.e]+[\s,]+([\d.e]+)')
 _FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)(?:px)?|\bfont:\s*(?:[a-z-]+\s+)*([\d.]+)px")
-# Text drawn as glyph outlines (svg.fonttype "path"): each text starts with a
-# comment and its glyphs are scaled by size / 100.
-_PATH_TEXT = re.compile(r"<!--.*?-->\s*<g [^>]*transform=\"[^\"]*scale\(([\d.]+) -[\d.]+\)")
 
 
 def viewbox_width(svg: str) -> float:
@@ -230,7 +268,6 @@ def viewbox_width(svg: str) -> float:
 def text_sizes(svg: str) -> list[float]:
     """Every font size in the SVG, in viewBox units: of text and of outlined text."""
     sizes = [float(a or b) for a, b in _FONT_SIZE.findall(svg)]
-    sizes += [100 * float(s) for s in _PATH_TEXT.findall(svg)]
     return sizes
 
 
@@ -299,16 +336,12 @@ def natural_size(svg: str) -> tuple[int, int]:
     return round(float(sizes[1]) * 4 / 3), round(float(sizes[2]) * 4 / 3)
 
 
-SIZES: dict[str, tuple[int, int]] = {}
-"""The natural size of every figure drawn in this build, by site path."""
-
-
-def themed_image(match: re.Match, sizes: dict[str, tuple[int, int]] | None = None) -> str:
+def themed_image(match: re.Match, sizes: dict[str, tuple[int, int]]) -> str:
     """One drawn image as a link to itself that holds its light and dark versions.
     With its size known, the image keeps its place before it loads: the page does
     not shift, and a lazy image further down is not fetched early."""
     tag, src = match[0], match[1]
-    size = (SIZES if sizes is None else sizes).get(src.lstrip("./"))
+    size = sizes.get(src.lstrip("./"))
     if size and " width=" not in tag:
         tag = tag.replace("<img ", f'<img width="{size[0]}" height="{size[1]}" ', 1)
     light = tag.replace(f'src="{src}"', f'src="{src}#only-light"')
@@ -341,28 +374,10 @@ def tidy_figures(html: str) -> str:
     return re.sub(r"<br\s*/?>\s*(<figcaption\b)", r"\1", html)
 
 
-def show_figures(html: str, sizes: dict[str, tuple[int, int]] | None = None) -> str:
+def show_figures(html: str, sizes: dict[str, tuple[int, int]]) -> str:
     """Number the captions, give each drawn figure its size, its dark version and
     its link to full size, and let it load lazily."""
     html = tidy_figures(html)
     html = number_captions(html)
     html = _DRAWN_IMAGE.sub(lambda match: themed_image(match, sizes), html)
     return lazy_figures(html)
-
-
-# --- MkDocs events ------------------------------------------------------------
-
-
-def on_files(files, config):
-    """MkDocs event: add every figure, light and dark, to the site's files."""
-    root = Path(config.config_file_path).parent
-    for uri, svg in draw_all(root).items():
-        SIZES[uri] = natural_size(svg)
-        files.append(File.generated(config, uri, content=svg))
-    return files
-
-
-@event_priority(50)  # before the print-site plugin keeps each page for the one-page version
-def on_page_content(html: str, page, config, files) -> str:
-    """MkDocs event: number the page's figures, theme them, link them to full size."""
-    return show_figures(html)

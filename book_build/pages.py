@@ -1,0 +1,309 @@
+"""Page transforms over Markdown and HTML: pinned versions, the glossary, equation
+numbers, the marking of off-screen blocks and the one-page print version."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+# HTML's void elements: no closing tag, no content.
+VOID_ELEMENTS = {
+    "area",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
+ABBREVIATIONS = Path("includes") / "abbreviations.md"
+# The references (names and titles), and the glossary itself, where every term's
+# meaning stands beside it: there tooltips would only repeat the table.
+WITHOUT_TOOLTIPS = {"references.md", "glossary.md"}
+
+
+class PageError(Exception):
+    """A page that cannot be built as written: the message says where and why."""
+
+
+# --- versions: a page writes {pin:numpy} and gets the version requirements.txt pins ---
+
+_PIN = re.compile(r"\{pin:([A-Za-z0-9_.-]+)\}")
+
+
+def pinned_versions(requirements: str) -> dict[str, str]:
+    """``name: version`` for every ``name==version`` line, names in lower case."""
+    pins = {}
+    for line in requirements.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = (part.strip() for part in line.split("==", 1))
+            pins[name.lower()] = version
+    return pins
+
+
+def fill_pins(text: str, pins: dict[str, str], where: str = "a page") -> str:
+    """Replace each ``{pin:name}`` of ``text`` by the version ``pins`` gives ``name``."""
+
+    def version(match: re.Match[str]) -> str:
+        name = match[1].lower()
+        if name not in pins:
+            raise PageError(
+                f"{where}: {match[0]} names no package that requirements.txt pins "
+                f"(it pins {', '.join(sorted(pins))})"
+            )
+        return pins[name]
+
+    return _PIN.sub(version, text)
+
+
+# --- the glossary: abbreviations.md gives tooltips and the glossary page's table ---
+
+_ENTRY = re.compile(r"^\*\[(?P<term>.+?)\]:\s*(?P<definition>.+)$")
+# Elements where a term is not running text; none of them nests in itself.
+_NO_TOOLTIP = re.compile(r"<(?P<tag>h[1-6]|a|code|pre)\b[^>]*>.*?</(?P=tag)>", re.S | re.I)
+_ABBR = re.compile(r"<abbr\b[^>]*>(.*?)</abbr>", re.S | re.I)
+
+
+def row_key(term: str, terms: set[str]) -> str:
+    """The spelling a term's row goes under: lower case, and singular when that is a term too."""
+    key = term.lower()
+    lowered = {t.lower() for t in terms}
+    for suffix in ("es", "s"):
+        if key.endswith(suffix) and key[: -len(suffix)] in lowered:
+            return key[: -len(suffix)]
+    return key
+
+
+def glossary_table(path: Path) -> str:
+    """A Markdown table of the terms in ``path``, alphabetically, one row per definition."""
+    pairs = [
+        m.group("term", "definition")
+        for m in map(_ENTRY.match, path.read_text(encoding="utf-8").splitlines())
+        if m
+    ]
+    terms = {term for term, _ in pairs}
+    rows_by_key: dict[str, tuple[str, str]] = {}
+    seen_definitions = set()
+    for term, definition in pairs:  # the first spelling listed names the row
+        key = row_key(term, terms)
+        if key not in rows_by_key and definition not in seen_definitions:
+            rows_by_key[key] = (term, definition)
+        seen_definitions.add(definition)
+    rows = sorted(rows_by_key.values(), key=lambda r: r[0].lower())
+    return "\n".join(["| Term | Meaning |", "| --- | --- |", *(f"| {t} | {d} |" for t, d in rows)])
+
+
+def without_tooltips(html: str, everywhere: bool = False) -> str:
+    """Unwrap the ``<abbr>`` tooltips inside headings, links and code (or all of them):
+    a tooltip belongs to running text."""
+    if everywhere:
+        return _ABBR.sub(r"\1", html)
+    return _NO_TOOLTIP.sub(lambda m: _ABBR.sub(r"\1", m[0]), html)
+
+
+# --- equations: only those the text refers to get a number -----------------------
+
+_EQUATION = re.compile(r'<div class="equation" id="(?P<id>eq-[\w-]+)">')
+_REFERENCE = re.compile(r'<a href="#(?P<id>eq-[\w-]+)">(?P<text>[^<]*)</a>')
+
+
+def number_equations(html: str, where: str = "page") -> str:
+    """Number the ``div.equation`` elements of ``html`` and fill the links to them."""
+    numbers: dict[str, int] = {}
+
+    def label(match: re.Match[str]) -> str:
+        if match["id"] in numbers:
+            raise PageError(f"{where}: two equations with the id {match['id']!r}")
+        numbers[match["id"]] = number = len(numbers) + 1
+        return f'{match[0]}<span class="equation__number">({number})</span>'
+
+    def refer(match: re.Match[str]) -> str:
+        if match["id"] not in numbers:
+            raise PageError(f"{where}: a link to #{match['id']}, which no equation has")
+        text = f"({numbers[match['id']]})"
+        if match["text"].strip() not in ("", text):
+            raise PageError(f"{where}: the link to #{match['id']} should read {text}")
+        return f'<a href="#{match["id"]}">{text}</a>'
+
+    html = _EQUATION.sub(label, html)
+    return _REFERENCE.sub(refer, html)
+
+
+# --- off-screen blocks: the browser may skip those below the first screen ---------
+
+# The first screen, in CSS pixels, and what each kind of content is at least as
+# tall as there. The estimate errs low, so that no block that could be on the
+# first screen is marked: the tallest usual window (1440 px of screen, 1300 of
+# page), text at its widest column (1280 px and up: 16 px type in a 688 px
+# column, some 90 characters to a 26 px line; counted as 100 to a 24 px line),
+# code at 19 px a line (counted as 18), a heading, row, item or formula at 24 px.
+FIRST_SCREEN_PX = 1300
+_TEXT_CHARS_PER_LINE, _TEXT_LINE_PX, _CODE_LINE_PX, _ROW_PX = 100, 24, 18, 24
+_ROWS = {"h1", "h2", "h3", "h4", "h5", "h6", "tr", "li", "dt", "math"}
+_OPENING_TAG = re.compile(r"<[a-zA-Z][\w-]*([^>]*)>")
+
+
+class _Blocks(HTMLParser):
+    """The top-level elements of a page's content: where each opening tag
+    starts, and a low estimate of the height its visible content takes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.blocks: list[tuple[tuple[int, int], float]] = []  # (line, column), height
+        self.hidden = 0  # depth inside what is not drawn: <template>, a closed <details>' body
+        self.closed_details: list[int] = []
+        self.in_code = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if self.depth == 0:
+            self.blocks.append((self.getpos(), 0.0))
+        if tag in VOID_ELEMENTS:
+            return
+        self.depth += 1
+        if self.hidden or tag == "template":
+            self.hidden += 1
+            return
+        if tag == "details" and "open" not in attributes:
+            self.closed_details.append(self.depth)
+        elif tag == "summary" and self.closed_details:
+            self.closed_details.append(-self.depth)  # the summary of a closed <details> shows
+        if tag == "code" and "--lines:" in (attributes.get("style") or ""):
+            lines = int(re.search(r"--lines:\s*(\d+)", attributes["style"])[1])
+            self._add(lines * _CODE_LINE_PX)
+            self.in_code += 1
+        elif tag in _ROWS:
+            self._add(_ROW_PX)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_ELEMENTS:
+            return
+        if self.hidden:
+            self.hidden -= 1
+        elif self.closed_details and abs(self.closed_details[-1]) == self.depth:
+            self.closed_details.pop()
+        elif tag == "code" and self.in_code:
+            self.in_code -= 1
+        self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth == 0 or self.hidden or self.in_code:
+            return
+        self._add(len(data.strip()) / _TEXT_CHARS_PER_LINE * _TEXT_LINE_PX)
+
+    def _in_closed_body(self) -> bool:
+        return bool(self.closed_details) and self.closed_details[-1] > 0
+
+    def _add(self, px: float) -> None:
+        if not self._in_closed_body():
+            start, height = self.blocks[-1]
+            self.blocks[-1] = (start, height + px)
+
+
+def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> str:
+    """Add the attribute ``data-later`` to each top-level element of a page's content
+    that starts, by a low estimate of the heights above it, below the first screen."""
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    line_starts = [0]
+    for line in html.split("\n")[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    top, cuts = 0.0, []
+    for (line, column), height in parser.blocks:
+        if top >= first_screen_px:
+            cuts.append(line_starts[line - 1] + column)
+        top += height
+    out, last = [], 0
+    for at in cuts:
+        after_name = _OPENING_TAG.match(html, at).start(1)
+        out += [html[last:after_name], " data-later"]
+        last = after_name
+    return "".join(out) + html[last:]
+
+
+# --- the one-page print version (the print-site plugin's page, made static) --------
+
+# The print-site plugin's assets, as the theme writes them into every page.
+_PRINT_ASSETS = re.compile(
+    r'\s*<link rel="stylesheet" href="[^"]*?css/print-site(?:-[a-z]+)?\.css">'
+    r'|\s*<script src="[^"]*?js/print-site\.js"></script>'
+)
+
+
+def drop_print_assets(html: str) -> str:
+    """Remove the print-site plugin's stylesheets and script from a page other than its own."""
+    return _PRINT_ASSETS.sub("", html)
+
+
+def relative_base(html: str, site_url: str) -> str:
+    """Replace the absolute base that the theme derived from ``site_url`` by ``.``.
+
+    The plugin renders its page outside MkDocs' page loop, where the theme takes
+    its base from ``site_url``'s path: opened from disk, the page would look for
+    its search index and palette under ``/book/``."""
+    base = urlsplit(site_url or "").path or "/"
+    return html.replace(f'new URL("{base}",location)', 'new URL(".",location)').replace(
+        f'"base": "{base}"', '"base": "."'
+    )
+
+
+def unroll_tabs(soup: BeautifulSoup) -> None:
+    """Replace each content tab set by its tabs in order, each under its label."""
+    for tab_set in soup.select("div.tabbed-set"):
+        labels = [label.get_text() for label in tab_set.select(":scope > .tabbed-labels label")]
+        blocks = tab_set.select(":scope > .tabbed-content > .tabbed-block")
+        if len(labels) != len(blocks):
+            raise PageError(
+                f"print page: a tab set with {len(labels)} labels and {len(blocks)} tabs"
+            )
+        unrolled = soup.new_tag("div", attrs={"class": "print-tabs"})
+        for label, block in zip(labels, blocks, strict=True):
+            name = soup.new_tag("p", attrs={"class": "print-tab"})
+            name.append(soup.new_tag("strong"))
+            name.strong.string = label
+            unrolled.append(name)
+            unrolled.extend(list(block.contents))
+        tab_set.replace_with(unrolled)
+
+
+def static_print_page(html: str, site_url: str) -> str:
+    """The print page as a printout needs it, done once at build time rather than by the
+    plugin's script on every load: the navigation and search hidden, the contents copied
+    into the book, tabs unrolled, solutions open, every figure loaded at once, and what
+    only a screen can use left out (copy buttons and their programs, folded setup)."""
+    soup = BeautifulSoup(relative_base(html, site_url), "html.parser")
+    toc = soup.select_one(".md-sidebar--secondary ul")
+    nav = soup.select_one("nav.print-page-toc-nav")
+    if toc is None or nav is None:
+        raise PageError("print page: no table of contents to copy (print-site changed?)")
+    copied = BeautifulSoup(str(toc), "html.parser").ul
+    del copied["data-md-component"]
+    nav.append(copied)
+    for selector in (".md-sidebar--primary", ".md-tabs", ".md-search"):
+        if (element := soup.select_one(selector)) is not None:
+            element["style"] = "display: none"
+    for script in soup.find_all("script"):
+        if "print-site.js" in script.get("src", "") or "generate_toc" in (script.string or ""):
+            script.decompose()
+    unroll_tabs(soup)
+    for element in soup.select(".md-code__nav, .la-setup-toggle, template.la-setup"):
+        element.decompose()
+    for block in soup.select("[data-copy]"):
+        del block["data-copy"]
+    for details in soup.find_all("details"):
+        details["open"] = ""
+    for image in soup.find_all("img"):
+        image.attrs.pop("loading", None)
+        image.attrs.setdefault("fetchpriority", "low")
+    return str(soup)

@@ -1,0 +1,354 @@
+"""book_build/pages.py: pinned versions, the glossary, equation numbers, off-screen
+blocks and the one-page print version."""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import pytest
+
+from book_build import pages
+from book_build.markdown import BookExtension
+
+from conftest import REPO
+
+REQUIREMENTS = """\
+# The site
+mkdocs==1.6.1
+PyYAML==6.0.4  # a comment after the pin
+numpy>=2  # no pin: left out
+torch==2.13.0
+"""
+
+
+def test_pinned_versions_reads_each_exact_pin():
+    assert pages.pinned_versions(REQUIREMENTS) == {
+        "mkdocs": "1.6.1",
+        "pyyaml": "6.0.4",
+        "torch": "2.13.0",
+    }
+
+
+def test_a_page_gets_the_pinned_versions():
+    text = "Tested with PyTorch {pin:torch} and PyYAML {pin:PyYAML}."
+    filled = pages.fill_pins(text, pages.pinned_versions(REQUIREMENTS))
+    assert filled == "Tested with PyTorch 2.13.0 and PyYAML 6.0.4."
+
+
+def test_an_unpinned_name_stops_the_build_naming_the_page():
+    with pytest.raises(pages.PageError, match=r"docs/index.md: \{pin:numpy\} names no package"):
+        pages.fill_pins("NumPy {pin:numpy}", pages.pinned_versions(REQUIREMENTS), "docs/index.md")
+
+
+def test_the_markdown_extension_fills_the_home_page_from_the_repository_requirements():
+    text = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
+    md = markdown.Markdown(extensions=[BookExtension(requirements=str(REPO / "requirements.txt"))])
+    filled = "\n".join(md.preprocessors["book"].run(text.split("\n")))
+    assert "{pin:" in text and "{pin:" not in filled
+    versions = pages.pinned_versions((REPO / "requirements.txt").read_text(encoding="utf-8"))
+    assert f"PyTorch {versions['torch']}" in " ".join(filled.split())
+
+
+ABBREVIATIONS = REPO / "docs" / "includes" / "abbreviations.md"
+
+
+def test_every_line_of_the_abbreviations_file_is_an_entry():
+    lines = [line for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines() if line]
+    assert lines and all(re.match(r"^\*\[[^\]]+\]: \S", line) for line in lines)
+
+
+def test_glossary_table_lists_each_definition_once_alphabetically(tmp_path):
+    source = tmp_path / "abbreviations.md"
+    source.write_text("*[VJP]: vector-Jacobian product\n*[AD]: autodiff\n*[ADs]: autodiff\n")
+    table = pages.glossary_table(source).splitlines()
+    assert table[:2] == ["| Term | Meaning |", "| --- | --- |"]
+    assert table[2:] == ["| AD | autodiff |", "| VJP | vector-Jacobian product |"]
+
+
+def test_built_glossary_and_tooltips(built_site):
+    page = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    assert "<!-- glossary -->" not in page and "Jacobian-vector product" in page
+    chapter = (built_site.site / "autodiff.html").read_text(encoding="utf-8")
+    assert re.search(r'<abbr title="Jacobian-vector product[^"]*">JVP</abbr>', chapter)
+
+
+def test_a_plural_or_a_capital_gets_a_tooltip_but_no_row_of_its_own(tmp_path):
+    source = tmp_path / "abbreviations.md"
+    source.write_text(
+        "*[subnormal]: a number below the smallest normal one\n"
+        "*[subnormals]: numbers below the smallest normal one\n"
+        "*[batch normalization]: normalizing over the batch\n"
+        "*[Batch normalization]: Normalizing over the batch\n"
+        "*[bias]: the added term\n"
+    )
+    table = pages.glossary_table(source).splitlines()[2:]
+    assert table == [
+        "| batch normalization | normalizing over the batch |",
+        "| bias | the added term |",
+        "| subnormal | a number below the smallest normal one |",
+    ]
+
+
+def test_the_glossary_covers_at_least_40_terms_each_once():
+    table = pages.glossary_table(ABBREVIATIONS).splitlines()[2:]
+    terms = [row.split(" | ")[0].removeprefix("| ") for row in table]
+    assert len(terms) >= 40
+    keys = [t.lower().removesuffix("s") for t in terms]
+    assert len(set(keys)) == len(keys)
+
+
+def test_tooltips_are_unwrapped_outside_running_text():
+    tip = '<abbr title="t">JVP</abbr>'
+    html = (
+        f'<h1 id="x">The {tip}<a class="headerlink" href="#x">¶</a></h1>'
+        f"<p>A {tip} in text, <a href='#y'>a {tip} link</a>, <code>{tip}.py</code>.</p>"
+        f'<pre><code>{tip}</code></pre><h2 id="z">{tip}</h2><p>{tip}</p>'
+    )
+    assert pages.without_tooltips(html) == (
+        '<h1 id="x">The JVP<a class="headerlink" href="#x">¶</a></h1>'
+        f"<p>A {tip} in text, <a href='#y'>a JVP link</a>, <code>JVP.py</code>.</p>"
+        f'<pre><code>JVP</code></pre><h2 id="z">JVP</h2><p>{tip}</p>'
+    )
+
+
+def test_jvp_and_vjp_tooltips_say_what_the_autodiff_chapter_says():
+    # A VJP is the gradient of u^T f(x) with respect to the inputs, not "a
+    # weighted gradient of the outputs" (issue 17); a JVP is a derivative
+    # along one input direction.
+    terms = dict(
+        re.match(r"^\*\[([^\]]+)\]: (.*)$", line).groups()
+        for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines()
+        if line
+    )
+    assert "gradient of uᵀ f(x) with respect to the inputs" in terms["VJP"]
+    assert "of the outputs" not in terms["VJP"]
+    assert "along one input direction" in terms["JVP"]
+    chapter = (REPO / "docs" / "autodiff.md").read_text(encoding="utf-8")
+    assert "the gradient of $u^\\top f(x)$ with respect to $x$" in chapter
+
+
+def equation(name: str) -> str:
+    return f'<div class="equation" id="eq-{name}">\n<div class="arithmatex">\\[x\\]</div>\n</div>'
+
+
+def test_equations_are_numbered_in_page_order_and_links_filled():
+    html = (
+        f'<p>See <a href="#eq-b"></a>.</p>{equation("a")}<p>x</p>{equation("b")}'
+        '<p>By <a href="#eq-a">(1)</a> and <a href="#eq-b"></a>.</p>'
+    )
+    out = pages.number_equations(html)
+    assert out.count('<span class="equation__number">') == 2
+    assert '<div class="equation" id="eq-a"><span class="equation__number">(1)</span>' in out
+    assert '<div class="equation" id="eq-b"><span class="equation__number">(2)</span>' in out
+    assert out.count('<a href="#eq-b">(2)</a>') == 2 and '<a href="#eq-a">(1)</a>' in out
+
+
+def test_a_page_without_numbered_equations_is_left_alone():
+    html = '<div class="arithmatex">\\[x\\]</div><p><a href="#intro">intro</a></p>'
+    assert pages.number_equations(html) == html
+
+
+@pytest.mark.parametrize(
+    ("html", "message"),
+    [
+        ('<a href="#eq-missing"></a>', "no equation has"),
+        (equation("a") + '<a href="#eq-a">(2)</a>', r"should read \(1\)"),
+        (equation("a") + equation("a"), "two equations"),
+    ],
+)
+def test_a_wrong_reference_stops_the_build(html, message):
+    with pytest.raises(pages.PageError, match=message):
+        pages.number_equations(html)
+
+
+def test_every_reference_in_the_chapters_names_an_equation_of_its_page():
+    import re
+
+    for page in sorted((REPO / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        ids = set(re.findall(r'<div class="equation" id="(eq-[\w-]+)"', text))
+        for target in re.findall(r"\]\(#(eq-[\w-]+)\)", text):
+            assert target in ids, f"{page.name}: #{target}"
+
+
+def test_absolute_base_becomes_relative():
+    html = '__md_scope=new URL("/book/",location) ... {"annotate": null, "base": "/book/", "x": 1}'
+    out = pages.relative_base(html, "https://example.org/book/")
+    assert out == '__md_scope=new URL(".",location) ... {"annotate": null, "base": ".", "x": 1}'
+
+
+def test_built_print_page_has_every_chapter_and_a_relative_base(built_site):
+    page = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    assert '"base": "."' in page and 'new URL(".",location)' in page
+    for title in [
+        "Tensors and broadcasting",
+        "Einstein notation and einsum",
+        "Automatic differentiation",
+        "Matrix calculus",
+        "Norms, the SVD and low rank",
+    ]:
+        assert title in page
+    assert "<math" in page and 'class="arithmatex"' not in page
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) > 5 and all('fetchpriority="low"' in i for i in images)
+    assert all("loading=" not in i for i in images)  # a printout needs them all
+
+
+def test_print_assets_are_dropped_and_nothing_else():
+    html = (
+        '<link rel="stylesheet" href="assets/stylesheets/extra.css">\n'
+        '      <link rel="stylesheet" href="css/print-site.css">\n'
+        '      <link rel="stylesheet" href="../css/print-site-material.css">\n'
+        '<script src="assets/javascripts/bundle.js"></script>\n'
+        '        <script src="js/print-site.js"></script>\n'
+        '<link rel="stylesheet" href="/book/css/print-site.css">\n'
+    )
+    assert pages.drop_print_assets(html) == (
+        '<link rel="stylesheet" href="assets/stylesheets/extra.css">\n'
+        '<script src="assets/javascripts/bundle.js"></script>\n'
+    )
+
+
+def test_only_the_print_page_loads_the_print_assets(built_site):
+    built = {p.name: p.read_text(encoding="utf-8") for p in built_site.site.glob("*.html")}
+    assert len(built) > 10
+    for name, html in built.items():
+        if name == "print_page.html":
+            assert "css/print-site.css" in html
+            assert "js/print-site.js" not in html  # its work is done at build time
+        else:
+            assert "print-site" not in html.replace("print_page.html", ""), name
+
+
+PRINT_PAGE = """<head><script type="text/javascript">
+        document.addEventListener('DOMContentLoaded', function () {
+            remove_material_navigation();remove_mkdocs_theme_navigation();generate_toc();
+        })
+        </script></head>
+<div class="md-search" data-md-component="search"><div class="md-search__inner"></div></div>
+<div class="md-sidebar md-sidebar--primary" data-md-type="navigation"><ul><li>nav</li></ul></div>
+<div class="md-sidebar md-sidebar--secondary" data-md-type="toc"><nav>
+<ul class="md-nav__list" data-md-component="toc"><li><a href="#a">A</a><ul><li>A.1</li></ul>\
+</li></ul>
+</nav></div>
+<div id="print-page-toc"><nav role='navigation' class='print-page-toc-nav'><h1>Contents</h1>\
+</nav></div>
+<div class="tabbed-set tabbed-alternate" data-tabs="1:2"><input checked="checked" \
+id="__tabbed_1_1" name="__tabbed_1" type="radio" />\
+<input id="__tabbed_1_2" name="__tabbed_1" type="radio" />\
+<div class="tabbed-labels"><label for="__tabbed_1_1">NumPy</label>\
+<label for="__tabbed_1_2">PyTorch</label></div>
+<div class="tabbed-content">
+<div class="tabbed-block"><div class="highlight">np</div></div>
+<div class="tabbed-block"><p>torch</p></div>
+</div>
+</div>
+<script src="js/print-site.js"></script>"""
+
+
+def test_print_page_is_made_static_at_build_time():
+    out = pages.static_print_page(PRINT_PAGE, "https://example.org/book/")
+    assert "generate_toc" not in out and "print-site.js" not in out
+    # The table of contents, copied into the book, nested list and all.
+    toc = out[out.index("print-page-toc-nav") :]
+    nested = '<ul class="md-nav__list"><li><a href="#a">A</a><ul><li>A.1</li></ul></li></ul></nav>'
+    assert nested in toc
+    assert '<div class="md-search" data-md-component="search" style="display: none">' in out
+    assert '<div class="md-search__inner">' in out  # the first match only
+    assert 'data-md-type="navigation" style="display: none"' in out
+    assert 'data-md-type="toc">' in out
+    assert "tabbed" not in out and "data-tabs" not in out
+    assert (
+        '<div class="print-tabs"><p class="print-tab"><strong>NumPy</strong></p>'
+        '<div class="highlight">np</div><p class="print-tab"><strong>PyTorch</strong></p>'
+        "<p>torch</p></div>"
+    ) in out
+
+
+def test_a_print_page_without_its_table_of_contents_is_an_error():
+    with pytest.raises(pages.PageError, match="table of contents"):
+        pages.static_print_page("<html><body>no sidebar</body></html>", "")
+
+
+def test_a_tab_set_with_more_labels_than_tabs_is_an_error():
+    with pytest.raises(pages.PageError, match="2 labels and 1 tabs"):
+        pages.static_print_page(
+            PRINT_PAGE.replace('<div class="tabbed-block"><p>torch</p></div>', ""), ""
+        )
+
+
+def test_built_print_page_is_static(built_site):
+    page = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    toc = page[page.index("print-page-toc-nav") :]
+    toc = toc[: toc.index("</div>")]
+    for chapter in ("#tensors", "#einsum", "#autodiff", "#normalization", "#references"):
+        assert f'href="{chapter}"' in toc
+    assert "data-tabs" not in page and page.count('<p class="print-tab">') >= 8
+    assert '"content.tooltips"' not in page
+    assert "generate_toc" not in page
+
+
+def test_print_page_drops_copy_tools_and_folded_setup_opens_solutions_and_loads_images():
+    code = (
+        '<div class="highlight" data-copy="import numpy as np&#10;x = 1">'
+        '<pre><span></span><nav class="md-code__nav"><button type="button" '
+        'class="md-code__button" data-md-type="copy"></button></nav><code>'
+        '<button type="button" class="la-setup-toggle" aria-expanded="false">'
+        '1 setup line shown above</button><template class="la-setup">'
+        '<span class="kn">import</span> numpy as np\n</template>x = 1\n</code></pre></div>'
+        '<details class="success"><summary>Solution</summary><p>42</p></details>'
+        '<img width="2" loading="lazy" src="figures/a.svg#only-light" alt="A">'
+        '<img fetchpriority="high" src="b.png" alt="B">'
+    )
+    out = pages.static_print_page(PRINT_PAGE + code, "")
+    assert '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>' in out
+    assert '<details class="success" open="">' in out
+    assert '<img alt="A" fetchpriority="low" src="figures/a.svg#only-light" width="2"/>' in out
+    assert '<img alt="B" fetchpriority="high" src="b.png"/>' in out
+
+
+def test_the_built_print_page_is_one_document_ready_to_print(built_site):
+    html = (built_site.site / "print_page.html").read_text(encoding="utf-8")
+    for left in ("data-copy=", "md-code__nav", "<template", "la-setup", "print_page/", "loading="):
+        assert left not in html, left
+    assert "<details" in html
+    assert all(' open=""' in tag for tag in re.findall(r"<details[^>]*>", html))
+    assert "Figure 1:" not in html  # one caption per figure: the page's own numbering
+    assert html.count('class="figure-number">Figure 1.</span>') >= 5
+
+
+def test_blocks_below_the_first_screen_are_marked_later():
+    # 40 paragraphs of 500 characters: 120 px each by the hook's low estimate,
+    # so the first screen (1300 px) holds the first 11; the rest are marked.
+    paragraph = "<p>" + "x" * 500 + "</p>\n"
+    out = pages.mark_later_blocks("<h1>Title</h1>\n" + paragraph * 40)
+    blocks = out.split("\n")[:-1]
+    marked = [k for k, block in enumerate(blocks) if block.startswith("<p data-later>")]
+    assert blocks[0] == "<h1>Title</h1>"
+    # h1 (24 px) and 11 paragraphs (1320 px) start above 1300 px; the 12th and later do not.
+    assert marked == list(range(12, 41))
+
+
+def test_marking_keeps_classes_and_counts_only_what_shows():
+    code = '<div class="highlight"><pre><code style="--lines: 80">{}</code></pre></div>'
+    hidden = '<template class="la-setup">' + "y" * 50_000 + "</template>"
+    closed = "<details><summary>Solution</summary><p>" + "z" * 50_000 + "</p></details>"
+    html = "\n".join([code.format(hidden), closed, code.format(""), "<p>after</p>"])
+    out = pages.mark_later_blocks(html)
+    # 80 code lines (1440 px by the estimate) fill the first screen; what the
+    # template and the closed <details> hold adds nothing.
+    first, details, second, last = out.split("\n")
+    assert first == code.format(hidden)
+    assert details.startswith("<details data-later>")
+    assert second.startswith('<div data-later class="highlight">')
+    assert last == "<p data-later>after</p>"
+    # A class-free element stays class-free: the theme styles tables by table:not([class]).
+    table = pages.mark_later_blocks(code.format("") * 2 + "\n<table><tr><td>1</td></tr></table>")
+    assert table.endswith("<table data-later><tr><td>1</td></tr></table>")
+
+
+def test_first_screen_blocks_are_not_marked():
+    code = '<div class="highlight"><pre><code style="--lines: 3">a\n</code></pre></div>'
+    html = '<h1>T</h1>\n<p class="note">short</p>\n' + code
+    assert pages.mark_later_blocks(html) == html
