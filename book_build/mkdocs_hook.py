@@ -24,12 +24,9 @@ from mkdocs.structure.files import File
 
 from book_build import figures, mathml, notebooks, pages
 
-REPO = Path(__file__).resolve().parents[1]
-FIGURE_CACHE = REPO / ".cache" / "figures"
-
-
 def on_files(files, config):
-    for uri, svg in figures.draw_all(REPO, FIGURE_CACHE).items():
+    root = Path(config.config_file_path).parent
+    for uri, svg in figures.draw_all(root, root / ".cache" / "figures").items():
         files.append(File.generated(config, uri, content=svg))
     snippet_options = config["mdx_configs"]["pymdownx.snippets"]
     for uri, notebook in notebooks.chapter_notebooks(

@@ -1,9 +1,9 @@
-"""Claims in the prose that no code block prints: each must say where it came from.
+"""No page states a measured time or a ratio of times, or the project's targets.
 
-A timing depends on the machine and on what else runs on it, so the tests cannot
-check it. Every paragraph that quotes one must name the benchmark script that
-measured it, the machine and the date (issue 17: timings were quoted as if they
-held everywhere, and on another machine they came out 3 to 7 times slower).
+A timing depends on the machine and on what else runs on it: a reader cannot
+rerun a sentence, and ratios measured on a busy machine reversed on a quiet one.
+Pages teach what is deterministic (operations, bytes, passes) and name the
+benchmark script, which prints times for the reader who runs it.
 """
 
 from __future__ import annotations
@@ -21,13 +21,8 @@ TIMING = re.compile(
     r"|\b\d[\d,.]* times (?:as long|faster|slower)\b"  # 1.4 times as long
     r"|\(ours / "  # ratios of times: (ours / SciPy's) were 0.99 and 0.67
 )
-SCRIPT = re.compile(r"benchmarks/\w+\.py")
-DATE = re.compile(
-    r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September"
-    r"|October|November|December) \d{4}\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b"  # or ISO 8601: 2026-11-26
-)
-MACHINE = re.compile(r"\b\d+-core\b")
+# Words that report on the project rather than teach.
+PROJECT_TALK = re.compile(r"\b(?:met|meets|meet) (?:its|the|our) targets?\b|\bthe floors?\b", re.I)
 
 
 def prose_paragraphs(text: str) -> list[str]:
@@ -42,21 +37,33 @@ def quoted_timings(page) -> list[str]:
 
 
 @pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
-def test_every_quoted_timing_names_its_script_machine_and_date(page):
-    for paragraph in quoted_timings(page):
-        assert SCRIPT.search(paragraph), f"{page.name}: no benchmark script: {paragraph}"
-        assert MACHINE.search(paragraph), f"{page.name}: no machine: {paragraph}"
-        assert DATE.search(paragraph), f"{page.name}: no date: {paragraph}"
+def test_no_page_quotes_a_timing_or_the_projects_targets(page):
+    assert quoted_timings(page) == [], f"{page.name} states a measured time"
+    talk = [p for p in prose_paragraphs(page.read_text(encoding="utf-8")) if PROJECT_TALK.search(p)]
+    assert talk == [], f"{page.name} speaks of the project's targets"
 
 
-def test_the_check_finds_the_timings_that_the_chapters_quote():
-    # If the pattern stopped matching, the test above would pass vacuously.
-    pages = {"einsum.md", "autodiff.md", "numerical-stability.md", "normalization.md"}
-    assert {page.name for page in DOCS.glob("*.md") if quoted_timings(page)} >= pages
-
-
-def test_an_unsourced_timing_is_caught(tmp_path):
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ours took 56 µs.",
+        "It ran in 8.3 s on this machine.",
+        "That is 1.4 times as long as NumPy's.",
+        "The chapter met its targets.",
+    ],
+)
+def test_a_timing_or_a_target_is_caught(tmp_path, sentence):
     page = tmp_path / "page.md"
-    page.write_text("Ours took 56 µs, 1.1 times as long as NumPy's.\n", encoding="utf-8")
-    (paragraph,) = quoted_timings(page)
-    assert not SCRIPT.search(paragraph) and not DATE.search(paragraph)
+    page.write_text(f"# Page\n\n{sentence}\n", encoding="utf-8")
+    paragraphs = prose_paragraphs(page.read_text(encoding="utf-8"))
+    assert quoted_timings(page) or any(PROJECT_TALK.search(p) for p in paragraphs)
+
+
+def test_counts_and_code_are_not_timings(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\nAbout n/2 times fewer multiply-adds; run `benchmarks/einsum.py`.\n\n"
+        "```python\nprint(f'{t:.1f} s')\n```\n",
+        encoding="utf-8",
+    )
+    assert quoted_timings(page) == []
