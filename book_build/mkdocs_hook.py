@@ -24,6 +24,7 @@ from mkdocs.structure.files import File
 
 from book_build import figures, mathml, notebooks, pages
 
+
 def on_files(files, config):
     root = Path(config.config_file_path).parent
     for uri, svg in figures.draw_all(root, root / ".cache" / "figures").items():
