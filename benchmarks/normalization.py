@@ -4,7 +4,7 @@ Run from the repository root:  .venv/bin/python benchmarks/normalization.py
 
 Times one training-mode forward and backward pass on a (32, 64, 32, 32) float32
 batch, for both, interleaved, and prints the medians and their ratio (ours /
-PyTorch's; the target is at most 2).
+PyTorch's). The numbers depend on the machine and on what else runs on it.
 """
 
 from __future__ import annotations

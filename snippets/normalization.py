@@ -15,9 +15,102 @@ import numpy as np
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "RMSNorm"]
 
 
+# --8<-- [start:checks]
+def _check_float(x) -> np.ndarray:
+    """Return ``x`` if it is a floating-point NumPy array; raise otherwise."""
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"expected a floating-point NumPy array, got {type(x).__name__}"
+            + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
+        )
+    return x
+
+
+def _check_grad(cache: tuple | None, dy) -> np.ndarray:
+    """Check dy against the input shape that the last forward cached last."""
+    if cache is None:
+        raise RuntimeError("backward() needs a forward() first")
+    dy = _check_float(dy)
+    if dy.shape != cache[-1]:
+        raise ValueError(f"expected dy of shape {cache[-1]}, got {dy.shape}")
+    return dy
+
+
+def _check_batchnorm_settings(num_features, eps, momentum) -> None:
+    if (
+        isinstance(num_features, bool)
+        or not isinstance(num_features, int)
+        or num_features <= 0
+    ):
+        raise ValueError(
+            f"num_features must be a positive integer, got {num_features!r}"
+        )
+    number = (int, float, np.floating)
+    if momentum is not None and not (
+        isinstance(momentum, number) and 0.0 <= momentum <= 1.0
+    ):
+        raise ValueError(
+            f"momentum must be a number in [0, 1] or None, got {momentum!r}"
+        )
+    if not isinstance(eps, number) or not eps > 0:
+        raise ValueError(f"eps must be positive (a number), got {eps!r}")
+
+
+def _check_batch(layer, x) -> np.ndarray:
+    """Check a batch-norm input: rank, channels, size, values per channel."""
+    x = _check_float(x)
+    if x.ndim not in layer.ranks:
+        layouts = " or ".join(f"{r}-D" for r in layer.ranks)
+        raise ValueError(
+            f"{type(layer).__name__} expects {layouts} input, "
+            f"got shape {x.shape}"
+        )
+    if x.shape[1] != layer.num_features:
+        raise ValueError(
+            f"expected {layer.num_features} channels on axis 1, "
+            f"got shape {x.shape}"
+        )
+    if x.size == 0:
+        raise ValueError(f"expected a non-empty batch, got input shape {x.shape}")
+    if layer.training and x.size // x.shape[1] <= 1:
+        raise ValueError(
+            "expected more than 1 value per channel when training, "
+            f"got input shape {x.shape}"
+        )
+    return x
+
+
+def _check_normalized_shape(normalized_shape, eps) -> tuple[int, ...]:
+    shape = (
+        (normalized_shape,)
+        if isinstance(normalized_shape, int)
+        else tuple(normalized_shape)
+    )
+    if not shape or any(
+        isinstance(s, bool) or not isinstance(s, int) or s <= 0 for s in shape
+    ):
+        raise ValueError(
+            "normalized_shape must be positive integers, "
+            f"got {normalized_shape!r}"
+        )
+    if eps is not None and eps <= 0:
+        raise ValueError(f"eps must be positive, got {eps}")
+    return shape
+
+
+def _check_ends_in(x, shape: tuple[int, ...]) -> np.ndarray:
+    x = _check_float(x)
+    if x.shape[x.ndim - len(shape) :] != shape:
+        raise ValueError(f"expected input ending in {shape}, got shape {x.shape}")
+    return x
+
+
+# --8<-- [end:checks]
+
+
 # --8<-- [start:base]
 class _Normalization:
-    """What all four layers share: train/eval, calling and input checks."""
+    """What all four layers share: train/eval, calling, the compute dtype."""
 
     def __init__(self) -> None:
         self.training = True
@@ -39,41 +132,17 @@ class _Normalization:
         raise NotImplementedError
 
     @staticmethod
-    def _check_float(x) -> np.ndarray:
-        if not isinstance(x, np.ndarray) or not np.issubdtype(
-            x.dtype, np.floating
-        ):
-            raise TypeError(
-                f"expected a floating-point NumPy array, got {type(x).__name__}"
-                + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
-            )
-        return x
-
-    @staticmethod
     def _compute_dtype(dtype) -> np.dtype:
         """float32 for float16, whose squares and counts overflow at 65504."""
         return np.promote_types(dtype, np.float32)
-
-    def _check_grad(self, dy) -> np.ndarray:
-        if self._cache is None:
-            raise RuntimeError("backward() needs a forward() first")
-        dy = self._check_float(dy)
-        expected = self._cache[-1]  # every layer caches the input shape last
-        if dy.shape != expected:
-            raise ValueError(
-                f"expected dy of shape {expected}, got {dy.shape}"
-            )
-        return dy
 
 
 # --8<-- [end:base]
 
 
-# --8<-- [start:batchnorm]
-# --8<-- [start:batchnorm_forward]
 # --8<-- [start:batchnorm_init]
-class _BatchNorm(_Normalization):
-    """Normalize each channel (axis 1) over the batch and all later axes."""
+class _BatchNormState(_Normalization):
+    """Batch norm's settings, parameters and running statistics."""
 
     ranks: tuple[int, ...] = ()
 
@@ -81,23 +150,7 @@ class _BatchNorm(_Normalization):
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1
     ) -> None:
         super().__init__()
-        if (
-            isinstance(num_features, bool)
-            or not isinstance(num_features, int)
-            or num_features <= 0
-        ):
-            raise ValueError(
-                f"num_features must be a positive integer, got {num_features!r}"
-            )
-        number = (int, float, np.floating)
-        if momentum is not None and not (
-            isinstance(momentum, number) and 0.0 <= momentum <= 1.0
-        ):
-            raise ValueError(
-                f"momentum must be a number in [0, 1] or None, got {momentum!r}"
-            )
-        if not isinstance(eps, number) or not eps > 0:
-            raise ValueError(f"eps must be positive (a number), got {eps!r}")
+        _check_batchnorm_settings(num_features, eps, momentum)
         self.num_features, self.eps = num_features, eps
         self.momentum = momentum
         self.num_batches_tracked = 0  # for momentum=None: a cumulative average
@@ -108,26 +161,16 @@ class _BatchNorm(_Normalization):
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
 
-    # --8<-- [end:batchnorm_init]
+# --8<-- [end:batchnorm_init]
+
+
+# --8<-- [start:batchnorm_forward]
+class _BatchNormForward(_BatchNormState):
+    """Batch norm's forward pass, per channel (axis 1)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize by batch statistics (training) or running ones (eval)."""
-        x = self._check_float(x)
-        if x.ndim not in self.ranks:
-            layouts = " or ".join(f"{r}-D" for r in self.ranks)
-            raise ValueError(
-                f"{type(self).__name__} expects {layouts} input, "
-                f"got shape {x.shape}"
-            )
-        if x.shape[1] != self.num_features:
-            raise ValueError(
-                f"expected {self.num_features} channels on axis 1, "
-                f"got shape {x.shape}"
-            )
-        if x.size == 0:
-            raise ValueError(
-                f"expected a non-empty batch, got input shape {x.shape}"
-            )
+        x = _check_batch(self, x)
         # View as (N, C, positions): channel c's statistics are over axes 0
         # and 2, which einsum("ncp->c") sums in one pass, without temporaries.
         # float16 is computed in float32, as in PyTorch: 65536 overflows it.
@@ -135,11 +178,6 @@ class _BatchNorm(_Normalization):
         x3 = x3.astype(self._compute_dtype(x.dtype), copy=False)
         count = x3.shape[0] * x3.shape[2]  # values per channel
         if self.training:
-            if count <= 1:
-                raise ValueError(
-                    "expected more than 1 value per channel when training, "
-                    f"got input shape {x.shape}"
-                )
             mean = np.einsum("ncp->c", x3) / count
             centred = x3 - mean[:, None]
             var = np.einsum("ncp,ncp->c", centred, centred) / count  # biased
@@ -166,11 +204,16 @@ class _BatchNorm(_Normalization):
         self._cache = (x_hat, inv_std, count, self.training, x.dtype, x.shape)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
 
-    # --8<-- [end:batchnorm_forward]
+# --8<-- [end:batchnorm_forward]
+
+
+# --8<-- [start:batchnorm_backward]
+class _BatchNorm(_BatchNormForward):
+    """Normalize each channel (axis 1) over the batch and all later axes."""
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Return dL/dx for the last forward; store dL/dgamma and dL/dbeta."""
-        dy = self._check_grad(dy)
+        dy = _check_grad(self._cache, dy)
         x_hat, inv_std, count, training, dtype, shape = self._cache
         dy3 = dy.reshape(x_hat.shape).astype(x_hat.dtype, copy=False)
         dbeta = np.einsum("ncp->c", dy3)
@@ -205,49 +248,30 @@ class BatchNorm2d(_BatchNorm):
     ranks = (4,)
 
 
-# --8<-- [end:batchnorm]
+# --8<-- [end:batchnorm_backward]
 
 
-# --8<-- [start:layernorm]
 # --8<-- [start:per_sample]
 class _PerSampleNorm(_Normalization):
     """Normalize over the trailing ``normalized_shape`` axes of each sample."""
 
     def __init__(self, normalized_shape, eps: float | None) -> None:
         super().__init__()
-        shape = (
-            (normalized_shape,)
-            if isinstance(normalized_shape, int)
-            else tuple(normalized_shape)
-        )
-        if not shape or any(
-            isinstance(s, bool) or not isinstance(s, int) or s <= 0
-            for s in shape
-        ):
-            raise ValueError(
-                "normalized_shape must be positive integers, "
-                f"got {normalized_shape!r}"
-            )
-        if eps is not None and eps <= 0:
-            raise ValueError(f"eps must be positive, got {eps}")
+        shape = _check_normalized_shape(normalized_shape, eps)
         self.normalized_shape, self.eps = shape, eps
         self.gamma = np.ones(shape)
         self.dgamma: np.ndarray | None = None
 
     def _axes(self, x: np.ndarray) -> tuple[int, ...]:
-        x = self._check_float(x)
+        _check_ends_in(x, self.normalized_shape)
         k = len(self.normalized_shape)
-        if x.shape[x.ndim - k :] != self.normalized_shape:
-            raise ValueError(
-                f"expected input ending in {self.normalized_shape}, "
-                f"got shape {x.shape}"
-            )
         return tuple(range(x.ndim - k, x.ndim))
 
 
 # --8<-- [end:per_sample]
 
 
+# --8<-- [start:layernorm]
 class LayerNorm(_PerSampleNorm):
     """Layer norm (Ba et al. 2016): each sample over its last axes."""
 
@@ -271,7 +295,7 @@ class LayerNorm(_PerSampleNorm):
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Return dL/dx; store dL/dgamma and dL/dbeta, sums over the batch."""
-        dy = self._check_grad(dy)
+        dy = _check_grad(self._cache, dy)
         x_hat, inv_std, axes, dtype, _ = self._cache
         dy = dy.astype(x_hat.dtype, copy=False)
         batch_axes = tuple(range(dy.ndim - len(axes)))
@@ -312,7 +336,7 @@ class RMSNorm(_PerSampleNorm):
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """Return dL/dx; store dL/dgamma, summed over the batch axes."""
-        dy = self._check_grad(dy)
+        dy = _check_grad(self._cache, dy)
         x_hat, inv_rms, axes, dtype, _ = self._cache
         dy = dy.astype(x_hat.dtype, copy=False)
         self.dgamma = (

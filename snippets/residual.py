@@ -13,19 +13,13 @@ import numpy as np
 
 __all__ = [
     "gradient_norms",
+    "gradient_terms",
     "jacobian_singular_values",
     "network_forward_backward",
 ]
 
-# --8<-- [start:network]
-_ACTIVATIONS = {
-    # name: (function, derivative as a function of the pre-activation)
-    "tanh": (np.tanh, lambda y: 1.0 - np.tanh(y) ** 2),
-    "relu": (lambda y: np.maximum(y, 0.0), lambda y: (y > 0).astype(y.dtype)),
-    "linear": (lambda y: y, np.ones_like),
-}
 
-
+# --8<-- [start:checks]
 def _check(depth: int, width: int, weight_std: float, activation: str) -> None:
     for name, value in (("depth", depth), ("width", width)):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -39,6 +33,18 @@ def _check(depth: int, width: int, weight_std: float, activation: str) -> None:
             f"unknown activation {activation!r}; "
             f"expected one of {sorted(_ACTIVATIONS)}"
         )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:network]
+_ACTIVATIONS = {
+    # name: (function, derivative as a function of the pre-activation)
+    "tanh": (np.tanh, lambda y: 1.0 - np.tanh(y) ** 2),
+    "relu": (lambda y: np.maximum(y, 0.0), lambda y: (y > 0).astype(y.dtype)),
+    "linear": (lambda y: y, np.ones_like),
+}
 
 
 def network_forward_backward(
@@ -140,3 +146,43 @@ def jacobian_singular_values(
 
 
 # --8<-- [end:jacobian]
+
+
+# --8<-- [start:gradient_terms]
+def gradient_terms(
+    depth: int,
+    width: int,
+    weight_std: float,
+    activation: str = "tanh",
+    seed: int = 0,
+    n_samples: int = 64,
+) -> dict[str, np.ndarray]:
+    """Split the residual gradient at each block into its three terms.
+
+    Block k receives g (N, width) and sends back g + b, b its branch's part:
+    ||g + b||^2 = ||g||^2 + ||b||^2 + 2 <g, b>. Returns one value per block of
+    each term, and ``stream``, ||dL/dx||^2 at each block's input and, last, at
+    the output. Same weights and data as ``gradient_norms``.
+    """
+    _check(depth, width, weight_std, activation)
+    rng = np.random.default_rng(seed)
+    weights = [
+        rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)
+    ]
+    x = rng.normal(size=(n_samples, width))
+    grad_out = rng.normal(size=(n_samples, width)) / n_samples
+    _, grads = network_forward_backward(x, weights, True, activation, grad_out)
+    grads = grads + [grad_out]  # dL/dx at each block's input, then the output
+    incoming = np.array([np.sum(g**2) for g in grads[1:]])
+    branch = [g_in - g for g_in, g in zip(grads[:-1], grads[1:], strict=True)]
+    return {
+        "stream": np.array([np.sum(g**2) for g in grads]),
+        "incoming": incoming,
+        "branch": np.array([np.sum(b**2) for b in branch]),
+        "cross": np.array(
+            [2 * np.sum(g * b) for g, b in zip(grads[1:], branch, strict=True)]
+        ),
+    }
+
+
+# --8<-- [end:gradient_terms]

@@ -125,3 +125,22 @@ def test_bad_input_is_rejected(kwargs, message):
         gradient_norms(**arguments)
     with pytest.raises(ValueError, match=message):
         jacobian_singular_values(**arguments)
+
+
+def test_gradient_terms_add_up_to_the_squared_norm_at_each_block():
+    from snippets.residual import gradient_terms
+
+    terms = gradient_terms(12, 16, 1 / 4)
+    norms = gradient_norms(12, 16, True, 1 / 4)
+    np.testing.assert_allclose(np.sqrt(terms["stream"][:-1]), norms, rtol=1e-12)
+    total = terms["incoming"] + terms["branch"] + terms["cross"]
+    np.testing.assert_allclose(total, terms["stream"][:-1], rtol=1e-12)
+    np.testing.assert_allclose(terms["incoming"], terms["stream"][1:], rtol=1e-12)
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
+        gradient_terms(0, 16, 0.1)
+
+
+def test_identity_path_is_a_term_not_a_norm_a_branch_of_minus_x_cancels_it():
+    x = np.ones((2, 3))
+    _, grads = network_forward_backward(x, [-np.eye(3)], True, "linear", np.ones((2, 3)))
+    assert np.array_equal(grads[0], np.zeros((2, 3)))

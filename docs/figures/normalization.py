@@ -83,3 +83,28 @@ def plot_jacobian_spectrum():
     )
     fig.tight_layout()
     return fig
+
+
+def plot_gradient_terms():
+    from snippets.residual import gradient_terms
+
+    terms = gradient_terms(DEPTH, WIDTH, 1 / np.sqrt(WIDTH))
+    blocks = np.arange(DEPTH)
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(6.4, 6.4), sharex=True, height_ratios=[2, 1]
+    )
+    top.semilogy(blocks, terms["stream"][:-1], label="‖g + b‖²: the stream")
+    top.semilogy(blocks, terms["branch"], label="‖b‖²: the branch's part")
+    top.semilogy(
+        blocks, np.abs(terms["cross"]), label="|2⟨g, b⟩|: the cross term"
+    )
+    top.set_ylabel("squared norm at the block")
+    top.set_title("residual tanh blocks, width 128, std 1/√width")
+    top.legend(frameon=False)
+    top.grid(True, alpha=0.3)
+    bottom.plot(blocks, terms["stream"][:-1] / terms["incoming"], color="k")
+    bottom.set_ylabel("‖g + b‖² / ‖g‖²")
+    bottom.set_xlabel(f"block (the loss is after block {DEPTH - 1})")
+    bottom.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
