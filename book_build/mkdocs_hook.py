@@ -98,8 +98,8 @@ def on_post_build(config) -> None:
     site = Path(config["site_dir"])
     print_page = site / "print_page.html"
     if print_page.is_file():
-        html = pages.static_print_page(print_page.read_text(encoding="utf-8"), config["site_url"])
-        print_page.write_text(mathml.render_page(html, 0), encoding="utf-8")
+        html = mathml.render_page(print_page.read_text(encoding="utf-8"), 0)
+        print_page.write_text(pages.static_print_page(html, config["site_url"]), encoding="utf-8")
     not_found = site / "404.html"
     if not_found.is_file():
         not_found.write_text(pages.drop_print_assets(not_found.read_text(encoding="utf-8")))

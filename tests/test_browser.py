@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -1121,3 +1122,45 @@ def test_numpy_is_the_first_tab_on_the_site(page, server, built_site):
         ):
             if "NumPy" in labels and "PyTorch" in labels:
                 assert labels.index("NumPy") < labels.index("PyTorch"), f"{name}: {labels}"
+
+
+def theme_internals() -> list[tuple[str, str]]:
+    """The theme internals that page.js lists as relied upon: (kind, what)."""
+    source = (REPO / "docs" / "assets" / "javascripts" / "page.js").read_text(encoding="utf-8")
+    return [tuple(m.split(" ", 1)) for m in re.findall(r"^//   theme: (.+)$", source, re.M)]
+
+
+def test_every_theme_internal_that_page_js_relies_on_is_there(page, server):
+    internals = theme_internals()
+    assert len(internals) >= 10
+    page.goto(f"{server}/tensors.html", wait_until="load")
+    for kind, what in internals:
+        if kind == "function":
+            assert page.evaluate(f"typeof {what}") == "function", what
+        elif kind == "element":
+            assert page.locator(what).count() >= 1, what
+        else:
+            # The theme's bundle: page.js is handed it last, after the polyfills.
+            held = json.loads(page.locator("script[data-theme]").get_attribute("data-theme"))
+            assert re.search(r"assets/javascripts/bundle\.[0-9a-f]+\.min\.js$", held[-1]), held
+
+
+def test_on_a_phone_a_jump_to_a_heading_keeps_it_clear_and_the_drawer_closes(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.goto(f"{server}/low-rank.html", wait_until="load")
+    headings = tab.eval_on_selector_all("article h2[id]", "hs => hs.map(h => h.id)")
+    assert len(headings) >= 5
+    # A fresh load of a late heading's address: the page settles around it, and the
+    # back-to-top pill, which shows only when the reader scrolls up, stays away.
+    tab.goto(f"{server}/low-rank.html#{headings[-2]}", wait_until="load")
+    tab.wait_for_timeout(1500)
+    assert tab.locator("[data-md-component=top]").is_hidden()
+    # The heading of the page has scrolled away: the header shows the page's title.
+    active = "document.querySelector('[data-md-component=header-title]').classList"
+    assert tab.evaluate(f"{active}.contains('md-header__title--active')")
+    # The drawer: open, then a tap on one of its entries closes it.
+    tab.evaluate("document.getElementById('__drawer').checked = true")
+    tab.evaluate("document.querySelector('.md-sidebar--primary a[href]').click()")
+    assert tab.evaluate("document.getElementById('__drawer').checked") is False
+    context.close()

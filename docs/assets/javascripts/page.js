@@ -19,6 +19,25 @@
 // The light/dark toggle is in overrides/partials/palette.html, which must run
 // before the first paint.
 //
+// What this file and overrides/ rely on of the theme that the theme does not
+// document, one line each (tests/test_browser.py reads these lines and checks
+// every one on the built site, so that a theme upgrade that drops one fails a
+// test, not a reader):
+//   theme: function __md_get
+//   theme: function __md_set
+//   theme: element #__drawer
+//   theme: element #__search
+//   theme: element [data-md-component=search-query]
+//   theme: element [data-md-component=top]
+//   theme: element [data-md-component=header-title]
+//   theme: element [data-md-component=palette]
+//   theme: element .md-sidebar--primary a[href]
+//   theme: element .md-sidebar--secondary a.md-nav__link
+//   theme: element .md-code__button[data-md-type=copy]
+//   theme: bundle the first script of the theme's scripts block is its bundle
+// (and the CSS classes md-header__title--active, md-nav__link--active,
+// md-dialog--active and no-js, which the theme's stylesheet gives meaning).
+//
 // Loaded after the page, the bundle mounts only its header components (search,
 // palette, keyboard): those that work on the content (tabs, contents, sidebars,
 // back to top) wait for a DOMContentLoaded that has passed. So this file keeps
