@@ -55,7 +55,7 @@ def prose_without(tag, *selectors: str) -> str:
 
 def measure(site: Path) -> dict[str, object]:
     pages = sorted(p for p in site.glob("*.html") if p.name not in ("404.html", "print_page.html"))
-    # The chapters are the pages that get a notebook (overrides/hooks/notebooks.py).
+    # The chapters are the pages that get a notebook (book_build/notebooks.py).
     chapters = [site / f"{nb.stem}.html" for nb in sorted((site / "notebooks").glob("*.ipynb"))]
     chapters = [p for p in chapters if p.is_file()]  # a page not in this build yet
     references = article(site / "references.html")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import importlib.util
 import shutil
 import threading
 from pathlib import Path
@@ -28,11 +27,9 @@ SCHEMES = ("default", "slate")
 
 
 def _hook():
-    path = REPO / "overrides" / "hooks" / "figures.py"
-    spec = importlib.util.spec_from_file_location("figures_hook", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from book_build import figures
+
+    return figures
 
 
 # Every figure image in the article that is drawn (not hidden by the theme),

@@ -28,7 +28,6 @@ import functools
 import gzip
 import html
 import http.server
-import importlib.util
 import json
 import re
 import subprocess
@@ -56,19 +55,9 @@ def search_index(site: Path) -> list[dict]:
 
 
 @functools.cache
-def _print_parts():
-    path = REPO / "overrides" / "hooks" / "print_parts.py"
-    spec = importlib.util.spec_from_file_location("print_parts", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["print_parts"] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def page_html(page: Path) -> str:
-    """A built page's HTML; the print page's whole, with the parts it appends
-    once loaded (overrides/hooks/print_parts.py)."""
-    return _print_parts().whole_page(page)
+    """A built page's HTML."""
+    return page.read_text(encoding="utf-8")
 
 
 def static_report(site: Path) -> dict:

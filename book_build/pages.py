@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
+from bs4.formatter import HTMLFormatter
 
 # HTML's void elements: no closing tag, no content.
 VOID_ELEMENTS = {
@@ -258,6 +259,16 @@ def relative_base(html: str, site_url: str) -> str:
     )
 
 
+class _AsWritten(HTMLFormatter):
+    """Serialize HTML as the theme wrote it: attributes in their order, void tags unclosed."""
+
+    def __init__(self) -> None:
+        super().__init__(void_element_close_prefix="", empty_attributes_are_booleans=True)
+
+    def attributes(self, tag):
+        return list(tag.attrs.items())
+
+
 def unroll_tabs(soup: BeautifulSoup) -> None:
     """Replace each content tab set by its tabs in order, each under its label."""
     for tab_set in soup.select("div.tabbed-set"):
@@ -306,4 +317,4 @@ def static_print_page(html: str, site_url: str) -> str:
     for image in soup.find_all("img"):
         image.attrs.pop("loading", None)
         image.attrs.setdefault("fetchpriority", "low")
-    return str(soup)
+    return soup.decode(formatter=_AsWritten())

@@ -1,4 +1,4 @@
-"""overrides/hooks/figures.py: every figure is drawn readable, in light and dark,
+"""book_build/figures.py: every figure is drawn readable, in light and dark,
 numbered, linked to full size, and loads lazily."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""overrides/hooks/mathml.py: LaTeX to MathML at build time."""
+"""book_build/mathml.py: LaTeX to MathML at build time."""
 
 from __future__ import annotations
 

@@ -95,7 +95,10 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     article = page[page.index("<article") : page.index("</article>")]
     assert len(page) < 200_000  # mkdocs-jupyter's own page weighed 740 KB
     assert not re.search(r"jp-|<style|<script|\$\$", article)
-    code = '<div class="highlight"><pre><span></span><nav class="md-code__nav">.*?</nav><code style'
+    code = (
+        '<div class="language-python highlight"><pre><span></span>'
+        '<nav class="md-code__nav">.*?</nav><code style'
+    )
     assert len(re.findall(code, article)) >= 3  # highlighted, with copy buttons
     assert article.count("<math") >= 3 and "arithmatex" not in article
     labelled = '<div class="la-output highlight"><span class="filename">Output</span>'

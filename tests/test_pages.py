@@ -304,8 +304,8 @@ def test_print_page_drops_copy_tools_and_folded_setup_opens_solutions_and_loads_
     out = pages.static_print_page(PRINT_PAGE + code, "")
     assert '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>' in out
     assert '<details class="success" open="">' in out
-    assert '<img alt="A" fetchpriority="low" src="figures/a.svg#only-light" width="2"/>' in out
-    assert '<img alt="B" fetchpriority="high" src="b.png"/>' in out
+    assert '<img width="2" src="figures/a.svg#only-light" alt="A" fetchpriority="low">' in out
+    assert '<img fetchpriority="high" src="b.png" alt="B">' in out
 
 
 def test_the_built_print_page_is_one_document_ready_to_print(built_site):
