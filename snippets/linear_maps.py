@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
+# --8<-- [start:checks]
 def _as_matrix(a: np.ndarray, name: str = "a") -> np.ndarray:
     """Return ``a`` as a finite float matrix (M, N), or raise a clear error."""
     if not isinstance(a, (np.ndarray, list, tuple)):
@@ -90,6 +91,9 @@ def _check_steps(steps: int) -> int:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     return int(steps)
+
+
+# --8<-- [end:checks]
 
 
 # --8<-- [start:gram_schmidt]
