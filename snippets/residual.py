@@ -9,6 +9,8 @@ module imports only NumPy, so it can be copied on its own.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 __all__ = [
@@ -172,9 +174,9 @@ def gradient_terms(
     x = rng.normal(size=(n_samples, width))
     grad_out = rng.normal(size=(n_samples, width)) / n_samples
     _, grads = network_forward_backward(x, weights, True, activation, grad_out)
-    grads = grads + [grad_out]  # dL/dx at each block's input, then the output
+    grads = [*grads, grad_out]  # dL/dx at each block's input, then the output
     incoming = np.array([np.sum(g**2) for g in grads[1:]])
-    branch = [g_in - g for g_in, g in zip(grads[:-1], grads[1:], strict=True)]
+    branch = [g_in - g for g_in, g in pairwise(grads)]
     return {
         "stream": np.array([np.sum(g**2) for g in grads]),
         "incoming": incoming,
