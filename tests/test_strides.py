@@ -219,7 +219,7 @@ def test_broadcast_to_of_a_transposed_array_keeps_its_strides():
     ],
 )
 def test_broadcast_to_rejects_bad_input(shape, target, error):
-    with pytest.raises(error, match="cannot broadcast|expected"):
+    with pytest.raises(error, match=r"cannot broadcast|expected"):
         broadcast_to(np.zeros(shape), target)
     with pytest.raises(TypeError, match="NumPy array"):
         broadcast_to([1.0], (2, 1))
