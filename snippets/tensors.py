@@ -1,4 +1,4 @@
-"""Tensors and broadcasting: shape rules and channel layouts (NumPy, PyTorch).
+"""Tensors and broadcasting: shape rules, strides and channel layouts (NumPy, PyTorch).
 
 The chapter ``docs/tensors.md`` embeds the sections marked ``--8<--`` below.
 This module imports only NumPy and PyTorch, so it can be copied on its own.
@@ -13,20 +13,21 @@ import torch
 
 __all__ = [
     "broadcast_shapes",
+    "contiguous_strides",
     "normalize_channels",
+    "offset",
     "to_channels_first",
     "to_channels_last",
 ]
 
 
-# --8<-- [start:broadcast_shapes]
+# --8<-- [start:checks]
 def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     """Return ``shape`` as a tuple of sizes; an int ``n`` means ``(n,)``."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
         raise TypeError(f"expected a shape (a tuple of ints), got {shape!r}")
-    sizes = []
     for size in shape:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
             raise TypeError(
@@ -36,10 +37,65 @@ def _as_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
             raise ValueError(
                 f"sizes must be non-negative, got {size} in {tuple(shape)}"
             )
-        sizes.append(int(size))
-    return tuple(sizes)
+    return tuple(int(size) for size in shape)
 
 
+def _check_array(x, min_ndim: int, what: str) -> None:
+    """Raise unless ``x`` is a NumPy array or torch tensor with ``min_ndim`` axes."""
+    if not isinstance(x, (np.ndarray, torch.Tensor)):
+        raise TypeError(
+            f"expected a NumPy array or a torch tensor, got {type(x).__name__}"
+        )
+    if x.ndim < min_ndim:
+        raise ValueError(f"expected {what}, got shape {tuple(x.shape)}")
+
+
+def _check_images(images, mean, std, channel_axis: int) -> None:
+    """Raise unless ``images`` are floating point with one mean and std per channel."""
+    _check_array(images, 2, "images with a batch and a channel axis")
+    if isinstance(images, torch.Tensor):
+        floating = images.dtype.is_floating_point
+    else:
+        floating = np.issubdtype(images.dtype, np.floating)
+    if not floating:
+        raise TypeError(
+            f"expected floating-point images, got dtype {images.dtype}; "
+            "convert first, for example images / 255"
+        )
+    if not -images.ndim <= channel_axis < images.ndim:
+        raise ValueError(
+            f"channel_axis {channel_axis} is out of range "
+            f"for {images.ndim} dimensions"
+        )
+    channels = images.shape[channel_axis]
+    for name, values in (("mean", mean), ("std", std)):
+        if tuple(np.shape(values)) != (channels,):
+            raise ValueError(
+                f"expected {name} of shape ({channels},), one value per "
+                f"channel, got shape {tuple(np.shape(values))}"
+            )
+    if isinstance(std, torch.Tensor):
+        std = std.detach().cpu()
+    if not np.all(np.asarray(std) > 0):
+        raise ValueError("every std must be positive")
+
+
+def _check_index(index: Sequence[int], strides: Sequence[int]) -> None:
+    """Raise unless ``index`` and ``strides`` are integers, one index per stride."""
+    values = (*index, *strides)
+    if not all(isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"expected integers, got {index!r} and {strides!r}")
+    if len(index) != len(strides):
+        raise ValueError(
+            f"expected one index per stride, got index {tuple(index)} "
+            f"and strides {tuple(strides)}"
+        )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:broadcast_shapes]
 def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
     """Return the shape that ``shapes`` broadcast to, by NumPy's three rules."""
     result: tuple[int, ...] = ()
@@ -69,93 +125,60 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
 
 # --8<-- [start:normalize_channels]
 def normalize_channels(images, mean, std, channel_axis: int = 1):
-    """Return ``(images - mean) / std`` per channel (axis 1 by default)."""
-    is_torch = isinstance(images, torch.Tensor)
-    if not is_torch and not isinstance(images, np.ndarray):
-        raise TypeError(
-            "expected a NumPy array or a torch tensor, "
-            f"got {type(images).__name__}"
-        )
-    if is_torch:
-        floating = images.dtype.is_floating_point
-    else:
-        floating = np.issubdtype(images.dtype, np.floating)
-    if not floating:
-        raise TypeError(
-            f"expected floating-point images, got dtype {images.dtype}; "
-            "convert first, for example images / 255"
-        )
-    if images.ndim < 2:
-        raise ValueError(
-            "expected images with a batch and a channel axis, "
-            f"got shape {tuple(images.shape)}"
-        )
-    if not -images.ndim <= channel_axis < images.ndim:
-        raise ValueError(
-            f"channel_axis {channel_axis} is out of range for "
-            f"{images.ndim} dimensions"
-        )
-    channels = images.shape[channel_axis]
-    # One size per axis, all 1 except the channel axis: the statistics then
-    # broadcast over every axis but the channels.
+    """Return ``(images - mean) / std`` per channel of ``(N, C, *spatial)`` images."""
+    _check_images(images, mean, std, channel_axis)
+    # One size per axis, 1 everywhere but the channel axis: the statistics
+    # then broadcast over every other axis.
     stat_shape = [1] * images.ndim
-    stat_shape[channel_axis] = channels
-    stats = []
-    for name, values in (("mean", mean), ("std", std)):
-        if is_torch:
-            values = torch.as_tensor(
-                values, dtype=images.dtype, device=images.device
-            )
-        else:
-            values = np.asarray(values, dtype=images.dtype)
-        if tuple(values.shape) != (channels,):
-            raise ValueError(
-                f"expected {name} of shape ({channels},), "
-                "one value per channel, "
-                f"got shape {tuple(values.shape)}"
-            )
-        stats.append(values.reshape(stat_shape))
-    mean_b, std_b = stats
-    if not bool((std_b > 0).all()):
-        raise ValueError("every std must be positive")
-    return (images - mean_b) / std_b
+    stat_shape[channel_axis] = images.shape[channel_axis]
+    if isinstance(images, torch.Tensor):
+        like = {"dtype": images.dtype, "device": images.device}
+        mean = torch.as_tensor(mean, **like).reshape(stat_shape)
+        std = torch.as_tensor(std, **like).reshape(stat_shape)
+    else:
+        mean = np.asarray(mean, dtype=images.dtype).reshape(stat_shape)
+        std = np.asarray(std, dtype=images.dtype).reshape(stat_shape)
+    return (images - mean) / std
 
 
 # --8<-- [end:normalize_channels]
 
 
+# --8<-- [start:strides]
+def contiguous_strides(shape: Sequence[int], itemsize: int = 1) -> tuple:
+    """Row-major strides of ``shape``, in elements (or bytes, given ``itemsize``)."""
+    strides = []
+    step = itemsize  # the last axis steps one element at a time
+    for size in reversed(_as_shape(shape)):
+        strides.append(step)
+        step *= max(size, 1)  # the axis to its left skips a whole row of it
+    return tuple(reversed(strides))
+
+
+def offset(index: Sequence[int], strides: Sequence[int]) -> int:
+    """Where entry ``index`` sits past the start: the sum of index times stride."""
+    _check_index(index, strides)
+    return sum(i * s for i, s in zip(index, strides, strict=True))
+
+
+# --8<-- [end:strides]
+
+
 # --8<-- [start:channels]
-def _check_batched(x, what: str) -> None:
-    """Raise unless ``x`` is an array or tensor with N, C and spatial axes."""
-    if not isinstance(x, (np.ndarray, torch.Tensor)):
-        raise TypeError(
-            f"expected a NumPy array or a torch tensor, got {type(x).__name__}"
-        )
-    if x.ndim < 3:
-        raise ValueError(
-            f"expected {what}, at least 3 dimensions, "
-            f"got shape {tuple(x.shape)}"
-        )
-
-
 def to_channels_last(x):
     """View ``(N, C, *spatial)`` as ``(N, *spatial, C)``, without copying."""
-    _check_batched(x, "(N, C, *spatial)")
-    return (
-        x.movedim(1, -1)
-        if isinstance(x, torch.Tensor)
-        else np.moveaxis(x, 1, -1)
-    )
+    _check_array(x, 3, "(N, C, *spatial), at least 3 dimensions")
+    if isinstance(x, torch.Tensor):
+        return x.movedim(1, -1)
+    return np.moveaxis(x, 1, -1)
 
 
 def to_channels_first(x):
     """View ``(N, *spatial, C)`` as ``(N, C, *spatial)``, without copying."""
-    _check_batched(x, "(N, *spatial, C)")
-    return (
-        x.movedim(-1, 1)
-        if isinstance(x, torch.Tensor)
-        else np.moveaxis(x, -1, 1)
-    )
+    _check_array(x, 3, "(N, *spatial, C), at least 3 dimensions")
+    if isinstance(x, torch.Tensor):
+        return x.movedim(-1, 1)
+    return np.moveaxis(x, -1, 1)
 
 
 # --8<-- [end:channels]

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from snippets.tensors import (
     broadcast_shapes,
+    contiguous_strides,
     normalize_channels,
+    offset,
     to_channels_first,
     to_channels_last,
 )
@@ -168,3 +170,34 @@ def test_channel_layouts_reject_bad_input():
         to_channels_first(torch.zeros(2, 3))
     with pytest.raises(TypeError, match="NumPy array or a torch tensor"):
         to_channels_last([[[1]]])
+
+
+# --- strides ------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=5).map(tuple))
+def test_contiguous_strides_match_torch_and_numpy(shape):
+    assert contiguous_strides(shape) == torch.zeros(shape).stride()
+    if 0 not in shape:  # NumPy sets every stride of an empty array to 0
+        for dtype in (np.float16, np.float32, np.float64):
+            x = np.zeros(shape, dtype)
+            assert contiguous_strides(shape, x.itemsize) == x.strides
+
+
+def test_offset_finds_every_entry_of_a_transpose():
+    x = np.arange(6, dtype=np.int64).reshape(2, 3)
+    t = x.T
+    elements = tuple(s // t.itemsize for s in t.strides)
+    assert elements == (1, 3) == torch.arange(6).reshape(2, 3).T.stride()
+    for index in np.ndindex(t.shape):
+        assert x.ravel()[offset(index, elements)] == t[index]
+    reversed_view = np.arange(5)[::-1]  # a negative stride
+    assert offset((1,), reversed_view.strides) == -8
+
+
+def test_offset_rejects_bad_input():
+    with pytest.raises(ValueError, match="one index per stride"):
+        offset((1, 2), (3,))
+    with pytest.raises(TypeError, match="expected integers"):
+        offset((1.5,), (3,))

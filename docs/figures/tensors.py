@@ -67,3 +67,104 @@ def plot_broadcasting():
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def _cells(ax, left, bottom, values, title, colours=None):
+    """Draw ``values`` (2-D) as labelled cells with lower-left corner (left, bottom)."""
+    rows, cols = values.shape
+    for i in range(rows):
+        for j in range(cols):
+            face = "#dbe4ff" if colours is None else colours[i][j]
+            ax.add_patch(
+                Rectangle(
+                    (left + j, bottom + rows - 1 - i),
+                    1,
+                    1,
+                    facecolor=face,
+                    edgecolor="0.25",
+                    linewidth=1.2,
+                )
+            )
+            ax.text(
+                left + j + 0.5,
+                bottom + rows - 0.5 - i,
+                str(values[i, j]),
+                ha="center",
+                va="center",
+                fontsize=13,
+            )
+    ax.text(
+        left + cols / 2,
+        bottom + rows + 0.25,
+        title,
+        ha="center",
+        va="bottom",
+        fontsize=12,
+    )
+
+
+PALETTE = ["#dbe4ff", "#ffe3c4", "#d3f2d5", "#f8d4e4", "#e6e0f8", "#fff3b0"]
+
+
+def plot_transpose_strides():
+    """Memory 0..5, the (2, 3) matrix with strides (3, 1) and its transpose with (1, 3)."""
+    x = np.arange(6).reshape(2, 3)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    memory = x.reshape(1, 6)
+    _cells(
+        ax,
+        2,
+        4.2,
+        memory,
+        "memory: 0 1 2 3 4 5",
+        [[PALETTE[v] for v in range(6)]],
+    )
+    _cells(
+        ax,
+        0.5,
+        0,
+        x,
+        "x: (2, 3), strides (3, 1)",
+        [[PALETTE[v] for v in row] for row in x],
+    )
+    _cells(
+        ax,
+        6.5,
+        0,
+        x.T,
+        "x.T: (3, 2), strides (1, 3)",
+        [[PALETTE[v] for v in row] for row in x.T],
+    )
+    ax.set_xlim(-0.2, 9.6)
+    ax.set_ylim(-0.2, 5.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_broadcast_stride_zero():
+    """A stored (3,) vector read as (4, 3) with strides (0, 1): every row is the same memory."""
+    v = np.array([7, 8, 9])
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    _cells(ax, 0, 1.5, v.reshape(1, 3), "memory: 3 numbers", [PALETTE[:3]])
+    _cells(
+        ax,
+        5,
+        0,
+        np.broadcast_to(v, (4, 3)),
+        "expand to (4, 3): strides (0, 1)",
+        [PALETTE[:3]] * 4,
+    )
+    ax.annotate(
+        "",
+        xy=(4.8, 2.0),
+        xytext=(3.2, 2.0),
+        arrowprops={"arrowstyle": "->", "lw": 1.5},
+    )
+    ax.set_xlim(-0.2, 8.6)
+    ax.set_ylim(-0.2, 4.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
