@@ -21,7 +21,9 @@ def _as_matrix(a: np.ndarray, name: str = "a") -> np.ndarray:
             f"{name} must hold real numbers (int or float), got dtype {a.dtype}"
         )
     if a.ndim != 2:
-        raise ValueError(f"{name} must be a matrix (M, N), got shape {a.shape}")
+        raise ValueError(
+            f"{name} must be a matrix (M, N), got shape {a.shape}"
+        )
     if a.dtype.kind in "iu":
         a = a.astype(np.float64)
     elif a.dtype == np.float16:
@@ -70,7 +72,9 @@ def _check_rhs(b: np.ndarray, rows: int, dtype: np.dtype) -> np.ndarray:
     if b.dtype == bool or b.dtype.kind not in "iuf":
         raise TypeError(f"b must hold real numbers, got dtype {b.dtype}")
     if b.ndim not in (1, 2) or b.shape[0] != rows:
-        raise ValueError(f"b must have shape ({rows},) or ({rows}, K), got {b.shape}")
+        raise ValueError(
+            f"b must have shape ({rows},) or ({rows}, K), got {b.shape}"
+        )
     if not np.isfinite(b).all():
         raise ValueError("b must be finite, got inf or NaN")
     return b.astype(np.result_type(dtype, np.float32))
@@ -116,6 +120,8 @@ def gram_schmidt(
             raise ValueError(f"column {j} depends on the columns before it")
         q[:, j] = v / r[j, j]
     return q, r
+
+
 # --8<-- [end:gram_schmidt]
 
 
@@ -125,6 +131,8 @@ def project(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     q = _check_basis(q)
     x = _check_rhs(x, q.shape[0], q.dtype)
     return q @ (q.T @ x)  # P x with P = q q^T, never forming P
+
+
 # --8<-- [end:project]
 
 
@@ -137,6 +145,8 @@ def lstsq_qr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise ValueError("a must have full column rank; use pinv otherwise")
     q, r = np.linalg.qr(a)  # Householder QR: orthogonal to working precision
     return np.linalg.solve(r, q.T @ b)  # r is triangular: back substitution
+
+
 # --8<-- [end:lstsq_qr]
 
 
@@ -160,6 +170,8 @@ def power_iteration(
             return 0.0, x / np.linalg.norm(x)
         x = y / norm
     return rayleigh_quotient(a, x), x
+
+
 # --8<-- [end:power_iteration]
 
 
@@ -180,4 +192,6 @@ def pinv(a: np.ndarray) -> np.ndarray:
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     r = rank(a)  # invert only the singular values that are not noise
     return (vt[:r].T / s[:r]) @ u[:, :r].T
+
+
 # --8<-- [end:rank]

@@ -18,7 +18,9 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "RMSNorm"]
 # --8<-- [start:checks]
 def _check_float(x) -> np.ndarray:
     """Return ``x`` if it is a floating-point NumPy array; raise otherwise."""
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+    if not isinstance(x, np.ndarray) or not np.issubdtype(
+        x.dtype, np.floating
+    ):
         raise TypeError(
             f"expected a floating-point NumPy array, got {type(x).__name__}"
             + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else "")
@@ -71,7 +73,9 @@ def _check_batch(layer, x) -> np.ndarray:
             f"got shape {x.shape}"
         )
     if x.size == 0:
-        raise ValueError(f"expected a non-empty batch, got input shape {x.shape}")
+        raise ValueError(
+            f"expected a non-empty batch, got input shape {x.shape}"
+        )
     if layer.training and x.size // x.shape[1] <= 1:
         raise ValueError(
             "expected more than 1 value per channel when training, "
@@ -101,7 +105,9 @@ def _check_normalized_shape(normalized_shape, eps) -> tuple[int, ...]:
 def _check_ends_in(x, shape: tuple[int, ...]) -> np.ndarray:
     x = _check_float(x)
     if x.shape[x.ndim - len(shape) :] != shape:
-        raise ValueError(f"expected input ending in {shape}, got shape {x.shape}")
+        raise ValueError(
+            f"expected input ending in {shape}, got shape {x.shape}"
+        )
     return x
 
 
@@ -161,6 +167,7 @@ class _BatchNormState(_Normalization):
         self.dgamma: np.ndarray | None = None
         self.dbeta: np.ndarray | None = None
 
+
 # --8<-- [end:batchnorm_init]
 
 
@@ -203,6 +210,7 @@ class _BatchNormForward(_BatchNormState):
         y += self.beta.astype(x3.dtype)[:, None]
         self._cache = (x_hat, inv_std, count, self.training, x.dtype, x.shape)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
+
 
 # --8<-- [end:batchnorm_forward]
 

@@ -9,8 +9,6 @@ module imports only NumPy, so it can be copied on its own.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
 
 __all__ = [
@@ -176,7 +174,7 @@ def gradient_terms(
     _, grads = network_forward_backward(x, weights, True, activation, grad_out)
     grads = [*grads, grad_out]  # dL/dx at each block's input, then the output
     incoming = np.array([np.sum(g**2) for g in grads[1:]])
-    branch = [g_in - g for g_in, g in pairwise(grads)]
+    branch = [grads[k] - grads[k + 1] for k in range(len(grads) - 1)]
     return {
         "stream": np.array([np.sum(g**2) for g in grads]),
         "incoming": incoming,

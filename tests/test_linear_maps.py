@@ -163,8 +163,9 @@ def test_lstsq_qr_matches_numpy_and_torch(case, seed, matrix_rhs):
     expected = np.linalg.lstsq(a.astype(np.float64), b.astype(np.float64))[0]
     tol = RTOL[dtype] * 100  # condition number up to 100
     assert np.allclose(x, expected, atol=tol * np.abs(expected).max())
-    via_torch = torch.linalg.lstsq(torch.from_numpy(a.astype(np.float64)),
-                                   torch.from_numpy(b.astype(np.float64))).solution
+    via_torch = torch.linalg.lstsq(
+        torch.from_numpy(a.astype(np.float64)), torch.from_numpy(b.astype(np.float64))
+    ).solution
     assert np.allclose(x, via_torch.numpy(), atol=tol * np.abs(expected).max())
 
 
