@@ -77,7 +77,11 @@ class Dual:
         return Dual(a @ b, self.tangent @ b + a @ other.tangent)
 
     # The operand on the right: 2 * x, 1 - x, array @ x.
-    __radd__, __rmul__ = __add__, __mul__  # both commute
+    def __radd__(self, other):
+        return Dual.lift(other) + self
+
+    def __rmul__(self, other):
+        return Dual.lift(other) * self
 
     def __rsub__(self, other):
         return Dual.lift(other) - self

@@ -83,8 +83,6 @@ class Tensor:
     def __neg__(self):
         return Tensor.from_op(-self.data, (self,), lambda g: (-g,))
 
-    # --8<-- [end:tensor]
-    # --8<-- [start:tensor_shapes]
     def __matmul__(self, other):
         other = as_tensor(other)
         a, b = self.data, other.data
@@ -105,7 +103,11 @@ class Tensor:
         return Tensor.from_op(a @ b, (self, other), backward)
 
     # The operand on the right: 2 * t, 1 - t, array @ t.
-    __radd__, __rmul__ = __add__, __mul__  # both commute
+    def __radd__(self, other):
+        return as_tensor(other) + self
+
+    def __rmul__(self, other):
+        return as_tensor(other) * self
 
     def __rsub__(self, other):
         return as_tensor(other) - self
@@ -140,8 +142,6 @@ class Tensor:
     def T(self):
         return Tensor.from_op(self.data.T, (self,), lambda g: (g.T,))
 
-    # --8<-- [end:tensor_shapes]
-    # --8<-- [start:tensor_backward]
     def backward(self, grad=None) -> None:
         """Add d(self)/d(leaf) times ``grad`` to every leaf's ``.grad``."""
         grad = _seed(self, grad)  # 1 for a scalar
@@ -162,11 +162,11 @@ class Tensor:
         # A value used several times adds up the gradient of every use.
         self.grad = np.array(g) if self.grad is None else self.grad + g
 
-    # --8<-- [end:tensor_backward]
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
+    # --8<-- [end:tensor]
     def __repr__(self) -> str:
         return f"Tensor({self.data!r}, requires_grad={self.requires_grad})"
 
