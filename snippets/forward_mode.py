@@ -29,52 +29,21 @@ __all__ = [
 
 
 # --8<-- [start:dual]
-# --8<-- [start:dual_arithmetic]
-# --8<-- [start:dual_state]
-def _as_array(x, what: str) -> np.ndarray:
-    if isinstance(x, bool) or not isinstance(
-        x, (int, float, np.ndarray, np.number, list)
-    ):
-        raise TypeError(
-            f"unsupported {what} type {type(x).__name__}; "
-            "expected a number or array"
-        )
-    return np.asarray(x, dtype=np.float64)
-
-
 class Dual:
     """A value and its tangent (its derivative along one input direction)."""
 
-    __array_ufunc__ = (
-        None  # make NumPy defer to Dual's operators: array * Dual -> Dual
-    )
+    __array_ufunc__ = None  # NumPy defers to Dual: array * Dual gives a Dual
 
     def __init__(self, value, tangent=None) -> None:
         self.value = _as_array(value, "value")
-        if tangent is None:
-            self.tangent = np.zeros_like(
-                self.value
-            )  # a constant: derivative zero
-        else:
-            tangent = _as_array(tangent, "tangent")
-            if tangent.shape != self.value.shape:
-                raise ValueError(
-                    f"value and tangent must have one shape, got "
-                    f"{self.value.shape} "
-                    f"and {tangent.shape}"
-                )
-            self.tangent = tangent
+        self.tangent = _tangent_of(self.value, tangent)  # None: a constant, 0
 
     @staticmethod
     def lift(x) -> Dual:
         """Return ``x`` if it is a Dual, else a constant Dual holding it."""
         return x if isinstance(x, Dual) else Dual(_as_array(x, "operand"))
 
-    def __repr__(self) -> str:
-        return f"Dual({self.value!r}, {self.tangent!r})"
-
     # Each rule is the derivative of the operation, applied to the tangents.
-    # --8<-- [end:dual_state]
     def __add__(self, other):
         other = Dual.lift(other)
         return Dual(self.value + other.value, self.tangent + other.tangent)
@@ -85,56 +54,37 @@ class Dual:
 
     def __mul__(self, other):  # (a b)' = a' b + a b'
         other = Dual.lift(other)
-        return Dual(
-            self.value * other.value,
-            self.tangent * other.value + self.value * other.tangent,
-        )
+        a, b = self.value, other.value
+        return Dual(a * b, self.tangent * b + a * other.tangent)
 
-    def __truediv__(self, other):  # (a / b)' = (a' b - a b') / b^2
+    def __truediv__(self, other):  # (a / b)' = (a' - (a / b) b') / b
         other = Dual.lift(other)
-        value = self.value / other.value
-        return Dual(
-            value, (self.tangent - value * other.tangent) / other.value
-        )
+        y = self.value / other.value
+        return Dual(y, (self.tangent - y * other.tangent) / other.value)
 
-    def __pow__(self, exponent):  # (a^p)' = p a^(p-1) a'
-        if isinstance(exponent, bool) or not isinstance(
-            exponent, (int, float)
-        ):
-            raise TypeError(
-                f"the exponent must be a number, got {type(exponent).__name__}"
-            )
-        return Dual(
-            self.value**exponent,
-            exponent * self.value ** (exponent - 1) * self.tangent,
-        )
+    def __pow__(self, p):  # (a^p)' = p a^(p-1) a'
+        _check_exponent(p)
+        a = self.value
+        return Dual(a**p, p * a ** (p - 1) * self.tangent)
 
     def __neg__(self):
         return Dual(-self.value, -self.tangent)
 
-    # --8<-- [end:dual_arithmetic]
-
     def __matmul__(self, other):  # (A B)' = A' B + A B'
         other = Dual.lift(other)
         a, b = self.value, other.value
-        if (
-            a.ndim == 0
-            or b.ndim == 0
-            or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]
-        ):
-            raise ValueError(
-                f"cannot multiply matrices of shapes {a.shape} and {b.shape}"
-            )
+        _check_matmul(a, b)
         return Dual(a @ b, self.tangent @ b + a @ other.tangent)
 
+    # The operand on the right: 2 * x, 1 - x, array @ x.
     def __radd__(self, other):
         return Dual.lift(other) + self
 
-    def __rsub__(self, other):
-        return Dual.lift(other) - self
-
     def __rmul__(self, other):
         return Dual.lift(other) * self
+
+    def __rsub__(self, other):
+        return Dual.lift(other) - self
 
     def __rtruediv__(self, other):
         return Dual.lift(other) / self
@@ -142,8 +92,9 @@ class Dual:
     def __rmatmul__(self, other):
         return Dual.lift(other) @ self
 
-
-# --8<-- [end:dual]
+    # --8<-- [end:dual]
+    def __repr__(self) -> str:
+        return f"Dual({self.value!r}, {self.tangent!r})"
 
 
 # --8<-- [start:functions]
@@ -169,16 +120,10 @@ relu = _elementwise(
 
 
 def sum(x, axis=None):  # the name mirrors np.sum on purpose
-    """Sum of an array or a Dual along ``axis``; the tangent sums alike.
-
-    Any other iterable (a generator, say) goes to Python's built-in ``sum``, so
-    that code which meets this function instead of the built-in keeps working.
-    """
+    """Sum of an array or a Dual along ``axis``; the tangent sums alike."""
     if isinstance(x, Dual):
         return Dual(np.sum(x.value, axis=axis), np.sum(x.tangent, axis=axis))
-    if axis is None and not isinstance(
-        x, (int, float, list, tuple, np.ndarray, np.number)
-    ):
+    if _is_iterator(x, axis):  # a generator: the built-in's job
         return builtins.sum(x)
     return np.sum(_as_array(x, "argument"), axis=axis)
 
@@ -189,28 +134,78 @@ def sum(x, axis=None):  # the name mirrors np.sum on purpose
 # --8<-- [start:transforms]
 def jvp(f: Callable, x, v) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(f(x), J v)``: ``f`` and its derivative along ``v`` at ``x``."""
-    x = _as_array(x, "x")
-    v = _as_array(v, "v")
-    if v.shape != x.shape:
-        raise ValueError(f"expected v of x's shape {x.shape}, got {v.shape}")
+    x, v = _as_array(x, "x"), _direction(v, x)
     y = Dual.lift(f(Dual(x, v)))
     return y.value, y.tangent
 
 
 def jacobian_forward(f: Callable, x) -> np.ndarray:
-    """The Jacobian of ``f`` at ``x``, of shape ``f(x).shape + x.shape``.
-
-    One JVP per input.
-    """
+    """The Jacobian of ``f`` at ``x``, of shape ``f(x).shape + x.shape``."""
     x = _as_array(x, "x")
     if x.size == 0:
         return np.zeros(np.shape(f(x)) + x.shape)
     columns = []
-    for k in range(x.size):
-        direction = np.zeros(x.size)
-        direction[k] = 1.0  # the k-th input direction: the JVP is column k
-        columns.append(jvp(f, x, direction.reshape(x.shape))[1])
+    for k in range(x.size):  # one JVP per input
+        direction = np.eye(1, x.size, k).reshape(x.shape)  # input k
+        columns.append(jvp(f, x, direction)[1])  # column k of the Jacobian
     return np.stack(columns, axis=-1).reshape(columns[0].shape + x.shape)
 
 
 # --8<-- [end:transforms]
+
+
+# --8<-- [start:checks]
+def _as_array(x, what: str) -> np.ndarray:
+    """``x`` as a float64 array; a TypeError for anything but numbers."""
+    if isinstance(x, bool) or not isinstance(
+        x, (int, float, np.ndarray, np.number, list)
+    ):
+        raise TypeError(
+            f"unsupported {what} type {type(x).__name__}; "
+            "expected a number or array"
+        )
+    return np.asarray(x, dtype=np.float64)
+
+
+def _tangent_of(value: np.ndarray, tangent) -> np.ndarray:
+    """The tangent, of ``value``'s shape; zeros (a constant) for None."""
+    if tangent is None:
+        return np.zeros_like(value)
+    tangent = _as_array(tangent, "tangent")
+    if tangent.shape != value.shape:
+        raise ValueError(
+            "value and tangent must have one shape, got "
+            f"{value.shape} and {tangent.shape}"
+        )
+    return tangent
+
+
+def _direction(v, x: np.ndarray) -> np.ndarray:
+    v = _as_array(v, "v")
+    if v.shape != x.shape:
+        raise ValueError(f"expected v of x's shape {x.shape}, got {v.shape}")
+    return v
+
+
+def _check_exponent(p) -> None:
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(
+            f"the exponent must be a number, got {type(p).__name__}"
+        )
+
+
+def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
+    inner = b.shape[-2 if b.ndim > 1 else 0] if b.ndim else None
+    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != inner:
+        raise ValueError(
+            f"cannot multiply matrices of shapes {a.shape} and {b.shape}"
+        )
+
+
+def _is_iterator(x, axis) -> bool:
+    """True for what only Python's ``sum`` can add up, a generator say."""
+    numbers = (int, float, list, tuple, np.ndarray, np.number)
+    return axis is None and not isinstance(x, numbers)
+
+
+# --8<-- [end:checks]
