@@ -369,8 +369,8 @@ def test_pages_do_not_shift_as_they_load(browser, server, built_site, width):
 def test_a_figure_below_the_fold_loads_when_scrolled_to(page, server):
     from playwright.sync_api import expect
 
-    page.goto(f"{server}/autodiff.html", wait_until="networkidle")
-    figure = page.locator("article img[src$='autodiff-jacobian-cost.svg#only-light']")
+    page.goto(f"{server}/initialization.html", wait_until="networkidle")
+    figure = page.locator("article img[src$='initialization-orthogonal.svg#only-light']")
     assert figure.get_attribute("loading") == "lazy"
     assert figure.evaluate("i => i.complete") is False  # not fetched while far below
     figure.scroll_into_view_if_needed()
