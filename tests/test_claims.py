@@ -17,7 +17,7 @@ from conftest import REPO
 DOCS = REPO / "docs"
 TIMING = re.compile(
     r"\b\d[\d,.]*\s?(?:ms|µs|us|ns)\b"  # 56 µs, 16 ms
-    r"|\b\d[\d,.]*\s?s\b(?! \w+\))"  # 8.3 s
+    r"|\b\d[\d,]*\.\d+\s?s\b|\b\d[\d,]*\ss\b(?! \w+\))"  # 8.3 s, 12 s (not "1s")
     r"|\b\d[\d,.]* times (?:as long|faster|slower)\b"  # 1.4 times as long
     r"|\(ours / "  # ratios of times: (ours / SciPy's) were 0.99 and 0.67
 )

@@ -92,21 +92,20 @@ def test_colab_link_opens_the_published_branch():
 
 
 def test_a_lab_gets_the_bar_under_its_title_and_opens_from_its_own_file():
-    from types import SimpleNamespace
 
     url = notebooks.colab_source_url(
         "https://github.com/owner/repo", "edit/main/docs/", "lab.ipynb"
     )
     assert url == "https://colab.research.google.com/github/owner/repo/blob/main/docs/lab.ipynb"
-    config = {"repo_url": "https://github.com/owner/repo", "edit_uri": "edit/main/docs/"}
-    lab = SimpleNamespace(file=SimpleNamespace(src_uri="labs/lab.ipynb"))
-    html = notebooks.on_page_content("<h1>Lab</h1><p>text</p>", lab, config, None)
+    repo, edit = "https://github.com/owner/repo", "edit/main/docs/"
+    html = notebooks.with_notebook_bar("<h1>Lab</h1><p>text</p>", "labs/lab.ipynb", repo, edit)
     assert html.startswith(
         '<h1>Lab</h1>\n<p><a class="md-button" download href="../labs/lab.ipynb">'
     )
     assert 'href="../notation.html">Notation</a></p><p>text</p>' in html
-    chapter = SimpleNamespace(file=SimpleNamespace(src_uri="tensors.md"))
-    assert notebooks.on_page_content("<h1>T</h1>", chapter, config, None) == "<h1>T</h1>"
+    # A chapter gets its bar in its Markdown, under its title.
+    text = notebooks.with_chapter_bar("# T\n\nProse.", "tensors.md", repo)
+    assert text.startswith("# T\n\n[Download as a notebook](notebooks/tensors.ipynb)")
 
 
 @pytest.mark.parametrize("uri", sorted(CHAPTERS))
