@@ -72,7 +72,7 @@ class Tensor:
         return Tensor.from_op(y, (self, other), lambda g: (g / b, -g * y / b))
 
     def __pow__(self, p):
-        _check_exponent(p)
+        _check_power(p)
         a = self.data
 
         def backward(g):  # x**0 = 1 is a constant: gradient 0, even at x = 0
@@ -86,7 +86,7 @@ class Tensor:
     def __matmul__(self, other):
         other = as_tensor(other)
         a, b = self.data, other.data
-        _check_matmul(a, b)
+        _check_matmul_shapes(a, b)
 
         def backward(g):  # C = A B: dA = dC B^T, dB = A^T dC
             a2 = a[None, :] if a.ndim == 1 else a  # a vector is a row here
@@ -315,14 +315,14 @@ def _operand(a: Tensor, other, op: str) -> Tensor:
     return other
 
 
-def _check_exponent(p) -> None:
+def _check_power(p) -> None:
     if isinstance(p, bool) or not isinstance(p, (int, float)):
         raise TypeError(
             f"the exponent must be a number, got {type(p).__name__}"
         )
 
 
-def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
+def _check_matmul_shapes(a: np.ndarray, b: np.ndarray) -> None:
     inner = b.shape[-2 if b.ndim > 1 else 0] if b.ndim else None
     if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != inner:
         raise ValueError(
