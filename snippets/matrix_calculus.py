@@ -57,13 +57,13 @@ def _same_shape(name: str, x: np.ndarray, shape: tuple[int, ...]) -> None:
         raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
 
 
-def _check_axis(axis, ndim: int) -> int:
-    """Return ``axis`` as a non-negative axis of an ``ndim``-D array."""
+def _check_axis(axis, ndim: int) -> int | None:
+    """Return ``axis`` as a non-negative axis (None for a 0-D array, as torch)."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
-    if not -ndim <= axis < ndim:
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
         raise ValueError(f"axis {axis} is out of range for {ndim} dimensions")
-    return int(axis) % ndim
+    return int(axis) % ndim if ndim else None
 
 
 # --8<-- [end:checks]
@@ -133,10 +133,11 @@ def tanh_backward(y: Array, grad_y: Array) -> Array:
 
 
 def relu_backward(x: Array, grad_y: Array) -> Array:
-    """dL/dx of ``relu(x)``, any shape; 0 where ``x == 0``, as in PyTorch."""
+    """dL/dx of ``relu(x)``, any shape; 0 where ``x <= 0``, as in PyTorch."""
     x, grad_y = _as_float("x", x), _as_float("grad_y", grad_y)
     _same_shape("grad_y", grad_y, x.shape)
-    return np.where(x > 0, grad_y, 0).astype(grad_y.dtype)
+    # x <= 0 rather than x > 0: a NaN passes its gradient on, never a silent 0
+    return np.where(x <= 0, 0, grad_y).astype(grad_y.dtype)
 
 
 # --8<-- [end:elementwise]
@@ -147,7 +148,8 @@ def softmax(x: Array, axis: int = -1) -> Array:
     """Softmax along ``axis``, any shape, stable: the maximum is subtracted."""
     x = _as_float("x", x)
     axis = _check_axis(axis, x.ndim)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    # initial=-inf: an empty axis gives an empty result, as in PyTorch
+    e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -169,8 +171,9 @@ def log_softmax(x: Array, axis: int = -1) -> Array:
     """``x - logsumexp(x)`` along ``axis``, any shape."""
     x = _as_float("x", x)
     axis = _check_axis(axis, x.ndim)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+    with np.errstate(divide="ignore"):  # log(0) of an empty axis's sum
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def log_softmax_backward(log_p: Array, grad: Array, axis: int = -1) -> Array:

@@ -449,3 +449,46 @@ def test_module_imports_only_numpy_and_runs_when_copied_alone(tmp_path):
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[[0.5, -0.5]]"
+
+
+# --- edges: empty axes, 0-D arrays, NaN (ported from PyTorch's own tests) -----------
+
+
+@pytest.mark.parametrize("shape", [(5, 0, 0), (0,), (3, 0), (0, 4), ()])
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_softmax_and_log_softmax_of_empty_and_0d_arrays_match_torch(shape, axis):
+    x = np.random.default_rng(0).normal(size=shape)
+    for ours, theirs in [(softmax, torch.softmax), (log_softmax, torch.log_softmax)]:
+        expected = theirs(torch.from_numpy(x), axis).numpy()
+        result = ours(x, axis)
+        assert result.shape == expected.shape == x.shape
+        close(result, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(sizes | st.just(0), min_size=0, max_size=3),
+    st.sampled_from([np.float16, np.float32, np.float64]),
+    st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1e-300, 1e300, -1e300]),
+    seeds,
+)
+def test_relu_backward_edges_match_torch(shape, dtype, special, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape).astype(dtype)
+    with np.errstate(over="ignore"):
+        x.flat[: x.size // 2] = np.asarray(special).astype(dtype)
+    g = rng.normal(size=shape).astype(dtype)
+    expected = torch.ops.aten.threshold_backward(
+        torch.from_numpy(g), torch.relu(torch.from_numpy(x)), 0
+    ).numpy()
+    np.testing.assert_array_equal(relu_backward(x, g), expected)
+    assert relu_backward(x, g).dtype == dtype
+
+
+def test_relu_backward_passes_nan_on_as_torch_does():
+    x, g = np.array([np.nan, -1.0, 2.0]), np.array([5.0, 5.0, 5.0])
+    xt = torch.from_numpy(x.copy()).requires_grad_()
+    torch.relu(xt).backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(relu_backward(x, g), xt.grad.numpy())
+    assert relu_backward(x, g).tolist()[1:] == [0.0, 5.0]
+    assert relu_backward(x, g)[0] != 0  # never a silent 0 where x is NaN
