@@ -185,7 +185,6 @@ class LayerStats:
 # --8<-- [end:layer_stats]
 
 
-# --8<-- [start:experiment]
 # --8<-- [start:experiment_models]
 class ResidualBlock(nn.Module):
     """x + Linear(ReLU(LayerNorm(x))): a pre-normalization residual block."""
@@ -230,6 +229,7 @@ def make_model(
 
 
 # --8<-- [end:experiment_models]
+# --8<-- [start:experiment]
 
 
 def run_experiment(

@@ -178,7 +178,6 @@ def orthogonal(
 # --8<-- [end:orthogonal]
 
 
-# --8<-- [start:layer_statistics]
 # --8<-- [start:initializers]
 _ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     # name: (function, derivative)
@@ -219,6 +218,7 @@ def _initializer(init, activation: str) -> Callable:
 
 
 # --8<-- [end:initializers]
+# --8<-- [start:layer_statistics]
 
 
 def layer_statistics(
