@@ -24,8 +24,6 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = ["attention", "contraction_path", "einsum"]
 
-# --8<-- [start:parse]
-# --8<-- [start:parse_operands]
 # --8<-- [start:parse_terms]
 LETTERS = set(string.ascii_letters)
 
@@ -71,6 +69,7 @@ def _split(subscripts: str, n_operands: int):
 
 
 # --8<-- [end:parse_terms]
+# --8<-- [start:parse_operands]
 def _label_operand(k: int, term: str, shape, sizes: dict) -> list[str]:
     """The labels of operand ``k``, one per dimension; records their sizes.
 
@@ -117,6 +116,7 @@ def _label_operand(k: int, term: str, shape, sizes: dict) -> list[str]:
 
 
 # --8<-- [end:parse_operands]
+# --8<-- [start:parse]
 def _output(right, inputs: list[list[str]], sizes: dict) -> list[str]:
     """The output's labels: as written after ``->``, or implicit mode's."""
     ellipsis_ndim = max(
@@ -236,8 +236,6 @@ def contraction_path(
 # --8<-- [end:plan]
 
 
-# --8<-- [start:einsum]
-# --8<-- [start:einsum_contract]
 # --8<-- [start:einsum_steps]
 def _diagonals(
     a: np.ndarray, labels: list[str]
@@ -279,6 +277,7 @@ def _sum_out(a: np.ndarray, labels: list[str], keep: set[str]):
 
 
 # --8<-- [end:einsum_steps]
+# --8<-- [start:einsum_contract]
 
 
 def _contract(a, la: list[str], b, lb: list[str], keep: set[str]):
@@ -318,6 +317,7 @@ def _contract(a, la: list[str], b, lb: list[str], keep: set[str]):
 
 
 # --8<-- [end:einsum_contract]
+# --8<-- [start:einsum]
 
 
 def einsum(subscripts: str, *operands) -> np.ndarray:
@@ -365,8 +365,6 @@ def einsum(subscripts: str, *operands) -> np.ndarray:
 # --8<-- [end:einsum]
 
 
-# --8<-- [start:attention]
-# --8<-- [start:attention_parts]
 # --8<-- [start:attention_checks]
 def _checked(q, k, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``q``, ``k``, ``v`` as arrays, once their shapes and dtypes fit."""
@@ -419,6 +417,7 @@ def _checked_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # --8<-- [end:attention_checks]
+# --8<-- [start:attention_parts]
 # The BLAS libraries NumPy loaded, found once: attention limits their threads.
 _BLAS = ThreadpoolController()
 # One worker thread per core, started once and kept, as PyTorch keeps its own:
@@ -440,6 +439,7 @@ def _attend(q, k, v, mask, weights, out) -> None:
 
 
 # --8<-- [end:attention_parts]
+# --8<-- [start:attention]
 def attention(q, k, v, mask=None) -> tuple[np.ndarray, np.ndarray]:
     """Scaled dot-product attention: ``softmax(q k^T / sqrt(d)) v``, weights.
 
