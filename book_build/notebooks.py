@@ -186,7 +186,8 @@ def output_block(text: str) -> str:
     """A text output, as the chapters show their expected outputs."""
     return (
         f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
-        f"<code>{html_lib.escape(text)}</code></pre></div>"
+        f'<code style="--lines: {text.rstrip(chr(10)).count(chr(10)) + 1}">'
+        f"{html_lib.escape(text)}</code></pre></div>"
     )
 
 

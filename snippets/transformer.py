@@ -56,7 +56,9 @@ def _shape(a: np.ndarray, shape: tuple, name: str) -> None:
 def _heads(d: int, heads: int) -> int:
     """Return d_head = d // heads, or raise ValueError if heads does not divide d."""
     if not isinstance(heads, int) or heads < 1 or d % heads:
-        raise ValueError(f"heads must be a positive divisor of {d}, got {heads}")
+        raise ValueError(
+            f"heads must be a positive divisor of {d}, got {heads}"
+        )
     return d // heads
 
 
@@ -65,11 +67,15 @@ def _mask(mask: np.ndarray | None, shape: tuple) -> None:
     if mask is None:
         return
     if not isinstance(mask, np.ndarray) or mask.dtype != bool:
-        raise TypeError(f"expected a bool mask (True = attend), got {mask!r:.40}")
+        raise TypeError(
+            f"expected a bool mask (True = attend), got {mask!r:.40}"
+        )
     try:
         np.broadcast_shapes(mask.shape, shape)
     except ValueError:
-        raise ValueError(f"mask {mask.shape} does not broadcast to {shape}") from None
+        raise ValueError(
+            f"mask {mask.shape} does not broadcast to {shape}"
+        ) from None
 
 
 def _check_attention(x, weights, heads, mask) -> int:
@@ -92,6 +98,8 @@ def _even(d: int) -> None:
     """Raise ValueError unless d is even (rotary pairs up coordinates)."""
     if d % 2:
         raise ValueError(f"rotary embeddings need an even d_head, got {d}")
+
+
 # --8<-- [end:checks]
 
 
@@ -114,6 +122,8 @@ def layer_norm(x, gamma, beta, eps=1e-5):
         return dx, dgamma, dbeta
 
     return y, backward
+
+
 # --8<-- [end:layer_norm]
 
 
@@ -149,7 +159,10 @@ def attention(x, wq, wk, wv, wo, heads, mask=None):
         ds = p * (dp - (dp * p).sum(-1, keepdims=True)) / dh**0.5
         dq = np.einsum("nhij,nhje->nhie", ds, k)
         dk = np.einsum("nhij,nhie->nhje", ds, q)
-        dws = [np.einsum("nhle,nld->hed", g, x).reshape(d, d) for g in (dq, dk, dv)]
+        dws = [
+            np.einsum("nhle,nld->hed", g, x).reshape(d, d)
+            for g in (dq, dk, dv)
+        ]
         dx = sum(
             np.einsum("nhle,hed->nld", g, w)
             for g, w in ((dq, wq_h), (dk, wk_h), (dv, wv_h))
@@ -157,6 +170,8 @@ def attention(x, wq, wk, wv, wo, heads, mask=None):
         return dx, *dws, dwo
 
     return y, backward
+
+
 # --8<-- [end:attention]
 
 
@@ -171,7 +186,11 @@ def mlp(x, w1, w2):
     def backward(dy):
         dw2 = np.einsum("nld,nlf->df", dy, a)
         dh = np.einsum("nld,df->nlf", dy, w2) * (h > 0)
-        return np.einsum("nlf,fd->nld", dh, w1), np.einsum("nlf,nld->fd", dh, x), dw2
+        return (
+            np.einsum("nlf,fd->nld", dh, w1),
+            np.einsum("nlf,nld->fd", dh, x),
+            dw2,
+        )
 
     return y, backward
 
@@ -179,7 +198,9 @@ def mlp(x, w1, w2):
 def block(x, p, heads, mask=None):
     """Pre-norm block x + Attn(LN(x)), then + MLP(LN(.)); x (N, L, D)."""
     h, ln1_back = layer_norm(x, p["g1"], p["b1"])
-    a, attn_back = attention(h, p["wq"], p["wk"], p["wv"], p["wo"], heads, mask)
+    a, attn_back = attention(
+        h, p["wq"], p["wk"], p["wv"], p["wo"], heads, mask
+    )
     x1 = x + a  # the residual stream after attention
     h2, ln2_back = layer_norm(x1, p["g2"], p["b2"])
     m, mlp_back = mlp(h2, p["w1"], p["w2"])
@@ -195,6 +216,8 @@ def block(x, p, heads, mask=None):
         return dx1 + dx_ln, g
 
     return y, backward
+
+
 # --8<-- [end:block]
 
 
@@ -218,6 +241,8 @@ def init_block(d: int, d_ff: int, seed: int = 0, dtype=np.float64) -> dict:
 def causal_mask(length: int) -> np.ndarray:
     """(L, L) bool mask, True where query i may attend to key j (j <= i)."""
     return np.tril(np.ones((length, length), dtype=bool))
+
+
 # --8<-- [end:masks]
 
 
@@ -244,6 +269,8 @@ def sinusoidal(length, d, base=10000.0):
     pe = np.empty((length, d))
     pe[:, 0::2], pe[:, 1::2] = np.sin(angle), np.cos(angle)
     return pe
+
+
 # --8<-- [end:rotary]
 
 
@@ -274,6 +301,8 @@ def tiled_attention(q, k, v, tile=16):
             m = m_new
         out[i : i + tile] = acc / total[:, None]
     return out
+
+
 # --8<-- [end:tiled]
 
 
@@ -308,6 +337,8 @@ def tiled_attention_bytes(length, d, tile, itemsize=4):
     """Memory traffic of tiled attention: K and V are read once per query tile."""
     q_tiles = -(-length // tile)
     return (2 * length * d + q_tiles * 2 * length * d) * itemsize
+
+
 # --8<-- [end:counts]
 
 
@@ -316,12 +347,17 @@ def train_tiny(steps=300, seed=0, d=32, heads=2, vocab=16, length=8, lr=0.02):
     """Train one attention layer to copy the one 'rare' token to the last place."""
     rng = np.random.default_rng(seed)
     emb = rng.normal(size=(vocab, d)) / np.sqrt(d)  # fixed token embeddings
-    p = {n: rng.normal(size=(d, d)) / np.sqrt(d) for n in ("wq", "wk", "wv", "wo")}
+    p = {
+        n: rng.normal(size=(d, d)) / np.sqrt(d)
+        for n in ("wq", "wk", "wv", "wo")
+    }
     adam = {n: (np.zeros((d, d)), np.zeros((d, d))) for n in p}
     mask = causal_mask(length)
     for step in range(1, steps + 1):
         tokens = rng.integers(0, vocab // 2, size=(64, length))  # common half
-        rare = rng.integers(vocab // 2, vocab, size=64)  # one from the rare half
+        rare = rng.integers(
+            vocab // 2, vocab, size=64
+        )  # one from the rare half
         tokens[np.arange(64), rng.integers(0, length - 1, size=64)] = rare
         x = emb[tokens]  # (64, L, D)
         y, back = attention(x, p["wq"], p["wk"], p["wv"], p["wo"], heads, mask)
@@ -340,4 +376,6 @@ def train_tiny(steps=300, seed=0, d=32, heads=2, vocab=16, length=8, lr=0.02):
             mhat, shat = m / (1 - 0.9**step), s / (1 - 0.999**step)
             p[n] -= lr * mhat / (np.sqrt(shat) + 1e-8)
     return p, loss
+
+
 # --8<-- [end:train]

@@ -1161,6 +1161,6 @@ def test_on_a_phone_a_jump_to_a_heading_keeps_it_clear_and_the_drawer_closes(bro
     assert tab.evaluate(f"{active}.contains('md-header__title--active')")
     # The drawer: open, then a tap on one of its entries closes it.
     tab.evaluate("document.getElementById('__drawer').checked = true")
-    tab.evaluate("document.querySelector('.md-sidebar--primary a[href]').click()")
+    tab.evaluate("document.querySelector(\".md-sidebar--primary a[href^='#']\").click()")
     assert tab.evaluate("document.getElementById('__drawer').checked") is False
     context.close()

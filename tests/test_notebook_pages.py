@@ -68,7 +68,7 @@ def test_cells_become_the_themes_blocks():
     # The text output is an output block, as the chapters' expected outputs are.
     assert (
         f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
-        "<code>a &lt; b\n</code></pre></div>"
+        '<code style="--lines: 1">a &lt; b\n</code></pre></div>'
     ) in out
     assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
     assert images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
@@ -101,7 +101,7 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     )
     assert len(re.findall(code, article)) >= 3  # highlighted, with copy buttons
     assert article.count("<math") >= 3 and "arithmatex" not in article
-    labelled = '<div class="la-output highlight"><span class="filename">Output</span>'
+    labelled = '<div class="language-text highlight la-output">'
     assert article.count(labelled) >= 1  # executed by the build, its text output labelled
     assert notebook_html.PLACEHOLDER_ALT not in page and "base64," not in page
     images = re.findall(r'<img loading="lazy" alt="[^"]+" src="(figures/lab-strides-[^"]+)"', page)

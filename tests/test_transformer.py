@@ -113,8 +113,14 @@ def test_block_matches_transformer_encoder_layer():
     p["b1"][:] = 0  # bias=False also removes LayerNorm's shift
     p["b2"][:] = 0
     layer = torch.nn.TransformerEncoderLayer(
-        d, heads, d_ff, dropout=0.0, batch_first=True, norm_first=True,
-        bias=False, dtype=torch.float64,
+        d,
+        heads,
+        d_ff,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=True,
+        bias=False,
+        dtype=torch.float64,
     )
     with torch.no_grad():
         layer.self_attn.in_proj_weight.copy_(t(np.concatenate([p["wq"], p["wk"], p["wv"]])))

@@ -5,7 +5,6 @@ The Jacobian-cost figure plots measurements recorded by
 the machine that made them: nothing is timed while the site is built.
 """
 
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -82,36 +81,3 @@ STYLES = {
     "torch.func.jacfwd": "C0--s",
     "torch.func.jacrev": "C1--s",
 }
-
-
-def plot_jacobian_cost():
-    cost = json.loads(COST_FILE.read_text(encoding="utf-8"))
-    sizes = cost["sizes"]
-    fig, axes = plt.subplots(2, 1, figsize=(6.4, 7.4))
-    signature = r"$f: \mathbb{R}^n \to \mathbb{R}^m$"
-    panels = [
-        (cost["vary_n"], "n, the number of inputs", f"{signature}, $m = 1$"),
-        (cost["vary_m"], "m, the number of outputs", f"{signature}, $n = 16$"),
-    ]
-    for ax, (data, xlabel, title) in zip(axes, panels, strict=True):
-        for name, style in STYLES.items():
-            ax.loglog(sizes, data["seconds"][name], style, label=name)
-        ax.set_xticks(sizes, [str(s) for s in sizes])
-        ax.minorticks_off()
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("processor seconds")
-        ax.set_title(title, fontsize=17)
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].legend(loc="upper left", ncols=1, framealpha=0.9)
-    machine = ", ".join(
-        cost["machine"].split(", ")[:2]
-    )  # the processor and its cores
-    fig.text(
-        0.5,
-        0.005,
-        f"Measured on {machine}, one thread",
-        ha="center",
-        va="bottom",
-    )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return fig
