@@ -253,6 +253,13 @@ def restyle(
             for anchor in rendered.select("a.anchor-link"):
                 anchor["class"] = "headerlink"
                 anchor["title"] = "Permanent link"
+            # nbconvert writes a fence in prose as <pre> without <code>, which the
+            # theme would not let scroll: it would widen a phone's page.
+            for pre in rendered.select("div.highlight > pre"):
+                if pre.code is None:
+                    code = soup.new_tag("code")
+                    code.extend(list(pre.contents))
+                    pre.append(code)
             html = _MARKDOWN_LINK.sub(r'href="\1.html\2"', rendered.decode_contents())
             parts.append(wrap_math(html))
         elif "jp-CodeCell" in classes:

@@ -58,7 +58,7 @@ def _same_shape(name: str, x: np.ndarray, shape: tuple[int, ...]) -> None:
 
 
 def _check_axis(axis, ndim: int) -> int | None:
-    """Return ``axis`` as a non-negative axis (None for a 0-D array, as torch)."""
+    """``axis`` as a non-negative axis (None for a 0-D array, as in torch)."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
     if not -max(ndim, 1) <= axis < max(ndim, 1):

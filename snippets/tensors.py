@@ -125,7 +125,7 @@ def broadcast_shapes(*shapes: int | Sequence[int]) -> tuple[int, ...]:
 
 # --8<-- [start:normalize_channels]
 def normalize_channels(images, mean, std, channel_axis: int = 1):
-    """Return ``(images - mean) / std`` per channel of ``(N, C, *spatial)`` images."""
+    """``(images - mean) / std`` per channel of ``(N, C, *spatial)`` images."""
     _check_images(images, mean, std, channel_axis)
     # One size per axis, 1 everywhere but the channel axis: the statistics
     # then broadcast over every other axis.
@@ -146,7 +146,7 @@ def normalize_channels(images, mean, std, channel_axis: int = 1):
 
 # --8<-- [start:strides]
 def contiguous_strides(shape: Sequence[int], itemsize: int = 1) -> tuple:
-    """Row-major strides of ``shape``, in elements (or bytes, given ``itemsize``)."""
+    """Row-major strides of ``shape``: elements, or bytes given ``itemsize``."""
     strides = []
     step = itemsize  # the last axis steps one element at a time
     for size in reversed(_as_shape(shape)):
