@@ -257,7 +257,8 @@ def restyle(
             # theme would not let scroll: it would widen a phone's page.
             for pre in rendered.select("div.highlight > pre"):
                 if pre.code is None:
-                    code = soup.new_tag("code")
+                    lines = pre.get_text().rstrip("\n").count("\n") + 1
+                    code = soup.new_tag("code", attrs={"style": f"--lines: {lines}"})
                     code.extend(list(pre.contents))
                     pre.append(code)
             html = _MARKDOWN_LINK.sub(r'href="\1.html\2"', rendered.decode_contents())
