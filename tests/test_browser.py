@@ -153,54 +153,6 @@ def page(browser, server):
     context.close()
 
 
-PROSE_TEXT = """() => {
-    const root = document.querySelector("article") || document.body;
-    const copy = root.cloneNode(true);
-    copy.querySelectorAll("pre, code, math, script, style").forEach(e => e.remove());
-    return copy.innerText;
-}"""
-
-
-def test_every_page_loads_cleanly_renders_math_and_images(page, server, built_site):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    pages = nav_pages(built_site.site)
-    assert "tensors.html" in pages and "lab-strides.html" in pages
-    report = []
-    for name in pages:
-        page.problems.clear()
-        open_page(page, f"{server}/{name}")
-        assert page.problems == [], f"{name}: {page.problems}"
-        prose = page.evaluate(PROSE_TEXT)
-        for delimiter in ("\\(", "\\[", "$$"):
-            assert delimiter not in prose, f"{name}: raw math {delimiter!r} on the page"
-        source = (built_site.site / name).read_text(encoding="utf-8")
-        if "<math" in source:
-            assert page.locator("math").count() > 0
-            box = page.locator("math").first.bounding_box()
-            assert box is None or box["height"] > 0  # laid out as math, not hidden
-        # A reader sees each code block, figure (loading="lazy") and chapter of
-        # the print page drawn as it comes into view. Show them all, as
-        # scrolling to the end would, before looking at the images.
-        page.add_style_tag(
-            content="pre > code, section.print-page { content-visibility: visible !important; }"
-        )
-        page.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
-        all_complete = "() => [...document.querySelectorAll('article img')].every(i => i.complete)"
-        page.wait_for_function(all_complete, timeout=10_000)
-        images = page.evaluate(
-            """() => [...document.querySelectorAll("article img")].map(i => ({
-                src: i.getAttribute("src"), alt: i.alt,
-                loaded: i.complete && i.naturalWidth > 0}))"""
-        )
-        for image in images:
-            assert image["loaded"], f"{name}: image {image['src']} did not load"
-            assert image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
-        assert page.problems == [], f"{name}: {page.problems}"
-        page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"), full_page=True)
-        report.append(name)
-    print(f"\nscreenshots of {len(report)} pages in {SCREENSHOTS}")
-
-
 # Opens what hides a block (a closed <details>, another tab) and returns the
 # text of the expected-output block right under it, if any.
 REVEAL_BLOCK = """(block) => {
@@ -220,29 +172,314 @@ REVEAL_BLOCK = """(block) => {
 }"""
 
 
-def test_every_python_block_copies_exactly_the_program_the_docs_test_runs(page, server):
-    """Click the copy button of every Python block of every page and read the clipboard:
-    it holds, byte for byte, the program that tests/test_docs.py runs and checks."""
+# The tours: each page is visited once per viewport, and every check that
+# reads a page makes its measurement on that one visit; the tests below then
+# judge what the tours found. A page load is most of a browser test's time.
+
+
+class CheckFailed(str):
+    """A check that raised during a tour: the test that reads it fails with this."""
+
+
+def run_check(found: dict, key: str, check, *args, **kwargs) -> None:
+    try:
+        found[key] = check(*args, **kwargs)
+    except Exception as error:  # reported by the test that reads `key`
+        found[key] = CheckFailed(f"{type(error).__name__}: {error}")
+
+
+def findings(tour: dict, key: str):
+    """(page, what the check ``key`` found there) for each page it ran on."""
+    for name, found in tour.items():
+        if key in found:
+            if isinstance(found[key], CheckFailed):
+                pytest.fail(f"{name}: the {key} check raised {found[key]}")
+            yield name, found[key]
+
+
+def copy_every_program(tab, programs: list) -> dict:
+    """Click each Python block's copy button and compare the clipboard with its program."""
+    shown = tab.locator("article div.la-program")
+    wrong = []
+    for k, program in enumerate(programs[: shown.count()]):
+        block = shown.nth(k)
+        block.evaluate(REVEAL_BLOCK)
+        block.scroll_into_view_if_needed()
+        block.hover()
+        block.locator("button.md-code__button[data-md-type='copy']").click()
+        if tab.evaluate("navigator.clipboard.readText()") != program.code:
+            wrong.append(program.fence.start + 1)
+    return {"shown": shown.count(), "programs": len(programs), "wrong": wrong}
+
+
+def draw_everything(tab) -> None:
+    """Draw every block and image as scrolling to the end and opening every
+    solution and tab would: those below the first screen are skipped
+    (content-visibility), images load lazily, and a tab's blocks are as wide as
+    the first tab's, so showing them one under another measures each."""
+    tab.add_style_tag(
+        content="* { content-visibility: visible !important }"
+        " .tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
+    )
+    tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    tab.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
+    all_complete = "() => [...document.querySelectorAll('article img')].every(i => i.complete)"
+    tab.wait_for_function(all_complete, timeout=10_000)
+
+
+def dark_figures(tab) -> list[dict]:
+    """Each figure as drawn in the dark scheme: the file shown and how white it looks."""
+    from PIL import Image
+
+    from benchmarks.figures import show_scheme
+
+    show_scheme(tab, "slate")
+    rows = []
+    links = tab.locator("article a.figure-zoom")
+    for k in range(links.count()):
+        shown = links.nth(k).locator("img:visible")
+        shown.first.scroll_into_view_if_needed()
+        tab.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=shown.element_handle())
+        picture = Image.open(io.BytesIO(shown.screenshot())).convert("L")
+        pixels = list(picture.tobytes())  # one byte per pixel in mode "L"
+        rows.append(
+            {
+                "images": shown.count(),
+                "src": shown.get_attribute("src"),
+                "white": sum(p > 230 for p in pixels) / len(pixels),
+                "mean": sum(pixels) / len(pixels),
+            }
+        )
+    return rows
+
+
+def figure_text(tab, site: Path) -> list[dict]:
+    from benchmarks.figures import figure_text_px, show_scheme
+
+    rows = []
+    for scheme in ("default", "slate"):
+        show_scheme(tab, scheme)
+        rows += [{"scheme": scheme, **row} for row in figure_text_px(tab, site)]
+    return rows
+
+
+def page_programs() -> dict[str, list]:
+    """The programs of each page's Python blocks, as tests/test_docs.py runs them."""
     config = load_config(str(REPO / "mkdocs.yml"))
     expand = blocks.snippet_expander(config["mdx_configs"]["pymdownx.snippets"])
+    return {
+        f"{source.stem}.html": blocks.page_programs(source.read_text(encoding="utf-8"), expand)
+        for source in sorted((REPO / "docs").glob("*.md"))
+    }
+
+
+TEXT_FACTS = """() => {
+    const article = document.querySelector("article") || document.body;
+    const without = selector => {
+        const copy = article.cloneNode(true);
+        copy.querySelectorAll(selector).forEach(e => e.remove());
+        return copy.innerText;
+    };
+    const stray = article.querySelector(":is(h1, h2, h3, h4, h5, h6, a, code, pre) abbr");
+    return {
+        prose: without("pre, code, math, script, style"),
+        prose_outside_links: without("a, pre, code, math, script, style"),
+        text: article.innerText,
+        math: [...article.querySelectorAll("math")].some(m => m.getBoundingClientRect().height > 0),
+        stray_tooltip: stray && stray.parentElement.outerHTML.slice(0, 120),
+        tooltips: article.querySelectorAll("abbr[title]").length,
+        abbr: article.querySelectorAll("abbr").length,
+        citations: [...article.querySelectorAll("a[href*='references.html#']")]
+            .map(a => a.getAttribute("href").split("#")[1]),
+        reference_ids: [...article.querySelectorAll("li[id]")].map(li => li.id),
+        tabs: [...article.querySelectorAll(".tabbed-labels")]
+            .map(s => [...s.querySelectorAll("label")].map(l => l.innerText.trim())),
+    };
+}"""
+
+
+def tour(browser, server: str, site: Path, width: int, height: int, visit) -> dict:
+    """Open every page once at ``width`` and run ``visit(tab, name, found)`` on it."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    context.add_init_script(RECORD_SHIFTS)
+    tab = context.new_page()
+    watch_problems(tab, server)
+    found_by_page = {}
+    for name in nav_pages(site):
+        tab.problems.clear()
+        found = found_by_page[name] = {}
+        run_check(found, "load", open_page, tab, f"{server}/{name}")
+        tab.wait_for_timeout(300)  # a layout shift is reported after the frame that made it
+        run_check(found, "shifts", tab.evaluate, "window.laShifts")
+        run_check(found, "off_screen", tab.evaluate, OFF_SCREEN_CODE)
+        visit(tab, name, found)
+        found["problems"] = list(tab.problems)
+        tab.evaluate("localStorage.clear()")  # no scheme or tab chosen here reaches the next
+    context.close()
+    return found_by_page
+
+
+@pytest.fixture(scope="module")
+def wide_tour(browser, server, built_site) -> dict:
+    """Every page at 1280 px: what it shows, its copy buttons, block widths,
+    images and a screenshot, then its figures in both schemes."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    programs = page_programs()
+    site = built_site.site
+    with_figures = figure_pages(site)
+
+    def visit(tab, name: str, found: dict) -> None:
+        run_check(found, "text", tab.evaluate, TEXT_FACTS)
+        if programs.get(name):
+            run_check(found, "copies", copy_every_program, tab, programs[name])
+        run_check(found, "drawn", draw_everything, tab)
+        if name != "print_page.html":
+            run_check(found, "widths", tab.evaluate, BLOCK_WIDTHS)
+        run_check(found, "images", tab.evaluate, IMAGES)
+        shot = SCREENSHOTS / f"{Path(name).stem}.png"
+        run_check(found, "screenshot", tab.screenshot, path=str(shot), full_page=True)
+        if name in with_figures:
+            run_check(found, "figure_text", figure_text, tab, site)
+            run_check(found, "dark_figures", dark_figures, tab)
+
+    return tour(browser, server, site, 1280, 900, visit)
+
+
+@pytest.fixture(scope="module")
+def phone_tour(browser, server, built_site) -> dict:
+    """Every page at 390 px: layout shifts, off-screen code, math, figure text."""
+    site = built_site.site
+    with_figures = figure_pages(site)
+
+    def visit(tab, name: str, found: dict) -> None:
+        if name != "print_page.html" and "<math" in (site / name).read_text(encoding="utf-8"):
+            tab.evaluate("document.fonts.ready.then(() => true)")
+            run_check(found, "math_fits", tab.evaluate, DISPLAY_MATH_FITS)
+        if name in with_figures:
+            run_check(found, "figure_text", figure_text, tab, site)
+
+    return tour(browser, server, site, 390, 844, visit)
+
+
+IMAGES = """() => [...document.querySelectorAll("article img")].map(i => ({
+    src: i.getAttribute("src"), alt: i.alt, loaded: i.complete && i.naturalWidth > 0}))"""
+
+
+def test_every_page_loads_cleanly_renders_math_and_images(wide_tour, built_site):
+    assert "tensors.html" in wide_tour and "lab-strides.html" in wide_tour
+    for name, problems in findings(wide_tour, "problems"):
+        assert problems == [], f"{name}: {problems}"
+    list(findings(wide_tour, "load"))  # a page that did not load fails here
+    for name, text in findings(wide_tour, "text"):
+        for delimiter in ("\\(", "\\[", "$$"):
+            assert delimiter not in text["prose"], f"{name}: raw math {delimiter!r} on the page"
+        if "<math" in (built_site.site / name).read_text(encoding="utf-8"):
+            assert text["math"], f"{name}: math not laid out"
+    for name, images in findings(wide_tour, "images"):
+        for image in images:
+            assert image["loaded"], f"{name}: image {image['src']} did not load"
+            assert image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
+    shots = [name for name, _ in findings(wide_tour, "screenshot")]
+    print(f"\nscreenshots of {len(shots)} pages in {SCREENSHOTS}")
+
+
+def test_every_python_block_copies_exactly_the_program_the_docs_test_runs(wide_tour):
+    """The copy button of every Python block of every page puts on the clipboard,
+    byte for byte, the program that tests/test_docs.py runs and checks."""
     copied = 0
-    for source in sorted((REPO / "docs").glob("*.md")):
-        programs = blocks.page_programs(source.read_text(encoding="utf-8"), expand)
-        if not programs:
-            continue
-        page.goto(f"{server}/{source.stem}.html", wait_until="networkidle")
-        shown = page.locator("article div.la-program")
-        assert shown.count() == len(programs), f"{source.name}: blocks on the page"
-        for k, program in enumerate(programs):
-            block = shown.nth(k)
-            block.evaluate(REVEAL_BLOCK)
-            block.scroll_into_view_if_needed()
-            block.hover()
-            block.locator("button.md-code__button[data-md-type='copy']").click()
-            text = page.evaluate("navigator.clipboard.readText()")
-            assert text == program.code, f"{source.name}:{program.fence.start + 1}: the copy"
-            copied += 1
+    for name, copies in findings(wide_tour, "copies"):
+        assert copies["shown"] == copies["programs"], f"{name}: blocks on the page"
+        assert copies["wrong"] == [], f"{name}: the copies of the blocks at lines {copies['wrong']}"
+        copied += copies["programs"]
     assert copied >= 80
+
+
+def test_every_code_and_output_block_fits_its_box_at_1280_px(wide_tour):
+    wide, measured = [], 0
+    for name, widths in findings(wide_tour, "widths"):
+        for block in widths:
+            assert block["drawn"], f"{name}: a block not drawn: {block['line'][:60]}"
+            measured += 1
+            if block["overflow"] > 0:
+                wide.append(f"{name}: {block['line'][:60]}... ({block['overflow']} px too wide)")
+    assert measured > 300  # every block of every page, the other tabs' too
+    assert not wide, "\n".join(wide)
+
+
+@pytest.mark.parametrize("viewport", ["wide", "phone"])
+def test_off_screen_code_is_skipped_but_keeps_its_height(request, viewport):
+    """extra.css lets the browser skip code blocks out of view, and reserves the
+    height of their line count: the page must not jump when they are drawn."""
+    skipped = 0
+    for name, found in findings(request.getfixturevalue(f"{viewport}_tour"), "off_screen"):
+        skipped += found["skipped"]
+        errors = found["errors"]
+        assert max(errors, default=0) <= 4, f"{name}: reserved heights off by {errors}"
+    assert skipped > 50  # the long chapters have many blocks below the fold
+
+
+@pytest.mark.parametrize("viewport", ["wide", "phone"])
+def test_pages_do_not_shift_as_they_load(request, viewport):
+    """Nothing on the first screen moves once drawn (Lighthouse's cumulative
+    layout shift): a block the browser may skip off screen must not be on it."""
+    checked, shifted = 0, []
+    for name, shifts in findings(request.getfixturevalue(f"{viewport}_tour"), "shifts"):
+        total = sum(shift["value"] for shift in shifts)
+        if total > 0.01:
+            shifted.append(f"{name}: {total:.3f} from {[s['moved'] for s in shifts]}")
+        checked += 1
+    assert checked >= 15 and not shifted, "\n".join(shifted)
+
+
+@pytest.mark.parametrize("viewport", ["wide", "phone"])
+def test_figure_text_is_at_least_9_px(request, viewport):
+    """The smallest text of every figure, as drawn: the SVG's smallest font size
+    times the scale of the image (benchmarks/figures.py prints the same)."""
+    measured = [
+        (name, row)
+        for name, rows in findings(request.getfixturevalue(f"{viewport}_tour"), "figure_text")
+        for row in rows
+    ]
+    assert len(measured) >= 2 * 12
+    small = [(n, r["scheme"], r["figure"], round(r["px"], 2)) for n, r in measured if r["px"] < 9]
+    assert small == []
+
+
+def test_figures_follow_the_dark_theme(wide_tour):
+    """In the dark scheme every figure shows its dark file, and no white box."""
+    checked = 0
+    for name, figures in findings(wide_tour, "dark_figures"):
+        for k, figure in enumerate(figures, start=1):
+            assert figure["images"] == 1, f"{name}: figure {k} shows {figure['images']} images"
+            assert figure["src"].endswith("-dark.svg#only-dark"), f"{name}: figure {k}"
+            white, mean = figure["white"], figure["mean"]
+            assert white < 0.08 and mean < 100, f"{name}: figure {k}: {white:.0%} white"
+            checked += 1
+    assert checked >= 12
+
+
+def test_math_fits_a_phone_and_keeps_its_punctuation(phone_tour):
+    """At 390 px no formula widens the page: one wider than the column scrolls in
+    its own box (extra.css shades the side where more of it lies), and inline
+    math never leaves the punctuation after it alone at the start of a line."""
+    checked = 0
+    for name, found in findings(phone_tour, "math_fits"):
+        assert found == {"page": True, "unmarked": [], "split": []}, f"{name}: {found}"
+        checked += 1
+    assert checked >= 6
+
+
+def test_no_page_mentions_an_outline(wide_tour):
+    for name, text in findings(wide_tour, "text"):
+        assert not re.search(r"\boutline\b", text["text"], re.I), f"{name} mentions an outline"
+
+
+def test_numpy_is_the_first_tab_on_the_site(wide_tour):
+    for name, text in findings(wide_tour, "text"):
+        for labels in text["tabs"]:
+            if "NumPy" in labels and "PyTorch" in labels:
+                assert labels.index("NumPy") < labels.index("PyTorch"), f"{name}: {labels}"
 
 
 def test_setup_lines_hide_behind_a_button_that_the_keyboard_opens(page, server):
@@ -277,33 +514,6 @@ BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
     }))"""
 
 
-def test_every_code_and_output_block_fits_its_box_at_1280_px(browser, server, built_site):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    wide, measured = [], 0
-    for name in nav_pages(built_site.site):
-        if name == "print_page.html":
-            continue
-        open_page(tab, f"{server}/{name}")
-        # Draw every block: those below the first screen are skipped
-        # (content-visibility) until seen, those in other tabs are not shown,
-        # and those in closed <details> neither. A tab's blocks are as wide as
-        # the first tab's, so showing them all, one under another, measures each.
-        tab.add_style_tag(
-            content="* { content-visibility: visible !important }"
-            " .tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
-        )
-        tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        for block in tab.evaluate(BLOCK_WIDTHS):
-            assert block["drawn"], f"{name}: a block not drawn: {block['line'][:60]}"
-            measured += 1
-            if block["overflow"] > 0:
-                wide.append(f"{name}: {block['line'][:60]}... ({block['overflow']} px too wide)")
-    context.close()
-    assert measured > 300  # every block of every page, the other tabs' too
-    assert not wide, "\n".join(wide)
-
-
 OFF_SCREEN_CODE = """() => {
     const blocks = [...document.querySelectorAll("pre > code")];
     const reserved = blocks.map(c => c.getBoundingClientRect().height);
@@ -312,23 +522,6 @@ OFF_SCREEN_CODE = """() => {
     const drawn = blocks.map(c => c.getBoundingClientRect().height);
     return {skipped, errors: reserved.map((h, i) => Math.abs(h - drawn[i]))};
 }"""
-
-
-@pytest.mark.parametrize("width", [412, 1280])
-def test_off_screen_code_is_skipped_but_keeps_its_height(browser, server, built_site, width):
-    """extra.css lets the browser skip code blocks out of view, and reserves the
-    height of their line count: the page must not jump when they are drawn."""
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    tab = context.new_page()
-    skipped = 0
-    for name in nav_pages(built_site.site):
-        open_page(tab, f"{server}/{name}")
-        found = tab.evaluate(OFF_SCREEN_CODE)
-        skipped += found["skipped"]
-        errors = found["errors"]
-        assert max(errors, default=0) <= 4, f"{name}: reserved heights off by {errors}"
-    context.close()
-    assert skipped > 50  # the long chapters have many blocks below the fold
 
 
 # Every layout shift as the page loads, with what moved. Shifts flagged as
@@ -344,26 +537,6 @@ new PerformanceObserver(list => {
     }
 }).observe({type: "layout-shift", buffered: true});
 """
-
-
-@pytest.mark.parametrize("width", [412, 1280])
-def test_pages_do_not_shift_as_they_load(browser, server, built_site, width):
-    """Nothing on the first screen moves once drawn (Lighthouse's cumulative
-    layout shift): a block the browser may skip off screen must not be on it."""
-    context = browser.new_context(viewport={"width": width, "height": 823 if width < 600 else 900})
-    context.add_init_script(RECORD_SHIFTS)
-    tab = context.new_page()
-    checked, shifted = 0, []
-    for name in nav_pages(built_site.site):
-        open_page(tab, f"{server}/{name}")
-        tab.wait_for_timeout(300)  # a shift is reported after the frame that made it
-        shifts = tab.evaluate("window.laShifts")
-        total = sum(shift["value"] for shift in shifts)
-        if total > 0.01:
-            shifted.append(f"{name}: {total:.3f} from {[s['moved'] for s in shifts]}")
-        checked += 1
-    context.close()
-    assert checked >= 15 and not shifted, "\n".join(shifted)
 
 
 def test_a_figure_below_the_fold_loads_when_scrolled_to(page, server):
@@ -384,61 +557,6 @@ def figure_pages(site: Path) -> list[str]:
         for n in nav_pages(site)
         if n != "print_page.html" and 'src="figures/' in (site / n).read_text(encoding="utf-8")
     ]
-
-
-@pytest.mark.parametrize("width", [1280, 390])
-def test_figure_text_is_at_least_9_px(browser, server, built_site, width):
-    """The smallest text of every figure, as drawn: the SVG's smallest font size
-    times the scale of the image (benchmarks/figures.py prints the same)."""
-    from benchmarks.figures import figure_text_px, show_scheme
-
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    tab = context.new_page()
-    measured = []
-    for name in figure_pages(built_site.site):
-        open_page(tab, f"{server}/{name}")
-        for scheme in ("default", "slate"):
-            show_scheme(tab, scheme)
-            measured += [(name, scheme, row) for row in figure_text_px(tab, built_site.site)]
-    context.close()
-    assert len(measured) >= 2 * 12
-    small = [(n, s, r["figure"], round(r["px"], 2)) for n, s, r in measured if r["px"] < 9]
-    assert small == []
-
-
-def test_figures_follow_the_dark_theme(browser, server, built_site):
-    """In the dark scheme every figure shows its dark file, and no white box."""
-    from PIL import Image
-
-    from benchmarks.figures import show_scheme
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    checked = 0
-    for name in figure_pages(built_site.site):
-        open_page(tab, f"{server}/{name}")
-        show_scheme(tab, "slate")
-        tab.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
-        tab.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
-        links = tab.locator("article a.figure-zoom")
-        for k in range(links.count()):
-            link = links.nth(k)
-            link.scroll_into_view_if_needed()
-            shown = link.locator("img:visible")
-            shown.first.wait_for(timeout=10_000)
-            assert shown.count() == 1, f"{name}: figure {k + 1} shows {shown.count()} images"
-            src = shown.get_attribute("src")
-            assert src.endswith("-dark.svg#only-dark"), f"{name}: figure {k + 1} shows {src}"
-            loaded = "i => i.complete && i.naturalWidth > 0"
-            tab.wait_for_function(loaded, arg=shown.element_handle())
-            picture = Image.open(io.BytesIO(shown.screenshot())).convert("L")
-            pixels = list(picture.tobytes())  # one byte per pixel in mode "L"
-            white = sum(p > 230 for p in pixels) / len(pixels)
-            mean = sum(pixels) / len(pixels)
-            assert white < 0.08 and mean < 100, f"{name}: figure {k + 1}: {white:.0%} white"
-            checked += 1
-    context.close()
-    assert checked >= 12
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -757,26 +875,6 @@ DISPLAY_MATH_FITS = """() => {
 }"""
 
 
-def test_math_fits_a_phone_and_keeps_its_punctuation(browser, server, built_site):
-    """At 390 px no formula widens the page: one wider than the column scrolls in
-    its own box (extra.css shades the side where more of it lies), and inline
-    math never leaves the punctuation after it alone at the start of a line."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    tab = context.new_page()
-    pages = [n for n in nav_pages(built_site.site) if n != "print_page.html"]
-    checked = 0
-    for name in pages:
-        if "<math" not in (built_site.site / name).read_text(encoding="utf-8"):
-            continue
-        open_page(tab, f"{server}/{name}")
-        tab.evaluate("document.fonts.ready.then(() => true)")
-        found = tab.evaluate(DISPLAY_MATH_FITS)
-        assert found == {"page": True, "unmarked": [], "split": []}, f"{name}: {found}"
-        checked += 1
-    context.close()
-    assert checked >= 6
-
-
 @pytest.fixture(scope="module")
 def published(built_site, tmp_path_factory):
     """The built site as GitHub Pages publishes it: under site_url's path, with
@@ -812,9 +910,6 @@ def test_the_404_page_works_where_it_is_published(browser, published, missing):
         context.close()
 
 
-# Issue 16: the scholar's apparatus and the smaller things. Each test below
-# fails again if its fix is undone.
-
 # "Vaswani et al. 2017", "Glorot and Bengio (2010)"; not a date ("November 2026").
 MONTH = (
     "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -823,11 +918,6 @@ MONTH = (
 CITATION = re.compile(
     rf"\b(?!{MONTH})[A-Z][a-z]+(?: et al\.| and [A-Z][a-z]+)?,? \(?(?:19|20)\d\d\)?"
 )
-PROSE_OUTSIDE_LINKS = """() => {
-    const copy = document.querySelector("article").cloneNode(true);
-    copy.querySelectorAll("a, pre, code, math, script, style").forEach(e => e.remove());
-    return copy.innerText;
-}"""
 
 
 def chapter_pages(site: Path) -> list[str]:
@@ -849,21 +939,17 @@ def test_every_reference_has_an_id_and_a_doi_arxiv_or_publisher_link(page, serve
     assert sum("doi.org/10." in link or "arxiv.org/abs/" in link for link in links) >= 14
 
 
-def test_every_citation_links_to_its_reference(page, server, built_site):
-    page.goto(f"{server}/references.html", wait_until="networkidle")
-    ids = set(page.locator("article li[id]").evaluate_all("items => items.map(li => li.id)"))
+def test_every_citation_links_to_its_reference(wide_tour, page, server):
+    ids = set(wide_tour["references.html"]["text"]["reference_ids"])
     cited = set()
-    for name in nav_pages(built_site.site):
+    for name, text in findings(wide_tour, "text"):
         if name in ("references.html", "print_page.html"):
             continue
-        open_page(page, f"{server}/{name}")
-        unlinked = CITATION.findall(page.evaluate(PROSE_OUTSIDE_LINKS))
+        unlinked = CITATION.findall(text["prose_outside_links"])
         assert unlinked == [], f"{name}: citations without a link: {unlinked}"
-        for href in page.locator("article a[href*='references.html#']").evaluate_all(
-            "links => links.map(a => a.getAttribute('href'))"
-        ):
-            assert href.split("#", 1)[1] in ids, f"{name}: {href} names no reference"
-            cited.add(href.split("#", 1)[1])
+        for reference in text["citations"]:
+            assert reference in ids, f"{name}: #{reference} names no reference"
+            cited.add(reference)
     assert len(cited) >= 9  # the chapters cite nine papers in their text
     page.goto(f"{server}/einsum.html", wait_until="networkidle")
     page.locator("article a[href$='references.html#vaswani-2017']").first.click()
@@ -1015,17 +1101,15 @@ def test_code_and_link_colours_have_a_contrast_of_at_least_4_5(browser, server, 
         context.close()
 
 
-def test_tooltips_only_in_running_text_and_in_every_chapter(page, server, built_site):
+def test_tooltips_only_in_running_text_and_in_every_chapter(wide_tour, page, server, built_site):
     chapters = chapter_pages(built_site.site)
     assert len(chapters) >= 7
-    for name in nav_pages(built_site.site):
-        open_page(page, f"{server}/{name}")
-        stray = page.locator("article :is(h1, h2, h3, h4, h5, h6, a, code, pre) abbr")
-        assert stray.count() == 0, f"{name}: tooltips in {stray.first.evaluate('e => e.outerHTML')}"
+    for name, text in findings(wide_tour, "text"):
+        assert text["stray_tooltip"] is None, f"{name}: a tooltip in {text['stray_tooltip']}"
         if name in chapters:
-            assert page.locator("article abbr[title]").count() > 0, f"{name}: no tooltip"
+            assert text["tooltips"] > 0, f"{name}: no tooltip"
         if name in ("references.html", "glossary.html"):  # names and titles; meanings beside
-            assert page.locator("article abbr").count() == 0, name
+            assert text["abbr"] == 0, name
     page.goto(f"{server}/autodiff.html", wait_until="networkidle")
     term = page.locator("article p abbr", has_text="JVP").first
     term.scroll_into_view_if_needed()
@@ -1046,13 +1130,6 @@ def test_the_glossary_has_one_row_per_term_and_at_least_40(page, server):
     assert len(terms) >= 40
     keys = [t.lower().removesuffix("s") for t in terms]
     assert len(set(keys)) == len(keys), "a term with two rows (a plural, a capital)"
-
-
-def test_no_page_mentions_an_outline(page, server, built_site):
-    for name in nav_pages(built_site.site):
-        open_page(page, f"{server}/{name}")
-        text = page.locator("article").inner_text()
-        assert not re.search(r"\boutline\b", text, re.I), f"{name} mentions an outline"
 
 
 def test_the_404_page_links_home_offers_search_and_lists_the_pages(browser, published):
@@ -1112,16 +1189,6 @@ def test_numpy_comes_before_pytorch_in_every_tab_set():
                 checked += 1
                 assert labels.index("NumPy") < labels.index("PyTorch"), f"{page.name}: {labels}"
     assert checked >= 3
-
-
-def test_numpy_is_the_first_tab_on_the_site(page, server, built_site):
-    for name in nav_pages(built_site.site):
-        open_page(page, f"{server}/{name}")
-        for labels in page.locator("article .tabbed-labels").evaluate_all(
-            "sets => sets.map(s => [...s.querySelectorAll('label')].map(l => l.innerText.trim()))"
-        ):
-            if "NumPy" in labels and "PyTorch" in labels:
-                assert labels.index("NumPy") < labels.index("PyTorch"), f"{name}: {labels}"
 
 
 def theme_internals() -> list[tuple[str, str]]:
