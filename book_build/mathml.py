@@ -59,7 +59,7 @@ FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element,
-# whose attributes before its class (lean_code.py's data-later) and other
+# whose attributes before its class (pages.py's data-later) and other
 # classes pass to the formula's box.
 # Inline math takes the punctuation that follows it, to keep them together.
 _ARITHMATEX = re.compile(
