@@ -702,6 +702,11 @@ def test_search_finds_the_chapters(page, server):
     assert len(bundle_requests) == 1 and len(index_requests) == 1
     page.goto(f"{server}/index.html", wait_until="networkidle")
     assert any("tensors.html" in href for href in search(page, "broadcasting"))
+    # The suggestion completes a word, never a word and its punctuation.
+    search(page, "stable softma")
+    suggestion = page.locator(".md-search__suggest")
+    page.wait_for_function("document.querySelector('.md-search__suggest').textContent !== ''")
+    assert suggestion.text_content().strip() == "stable softmax"
 
 
 @pytest.mark.parametrize("how", ["address", "shortcut"])
