@@ -5,8 +5,8 @@ call into the plain functions of ``book_build``. The only module that imports Mk
 2. on_page_markdown a chapter gets its notebook bar under the title
    (then Python-Markdown runs ``book_build.markdown`` and the code fences of
    ``book_build.code``, both configured in mkdocs.yml)
-3. on_page_content  notebook pages restyled; tooltips kept to running text; equations
-                    numbered; figures themed and numbered; off-screen blocks marked
+3. on_page_content  notebook pages restyled; figures themed and numbered; off-screen
+                    blocks marked
 4. on_page_context  the search index reads the formulas as text, not LaTeX
 5. on_post_page     LaTeX to MathML; the print-site plugin's assets off the other pages
 6. on_post_build    the print page made static and its math rendered; the 404 page's
@@ -59,8 +59,6 @@ def on_page_content(html: str, page, config, files) -> str:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             html = notebooks.with_notebook_bar(html, uri, config["repo_url"], config["edit_uri"])
-        html = pages.without_tooltips(html, everywhere=uri in pages.WITHOUT_TOOLTIPS)
-        html = pages.number_equations(html, uri)
     except (ValueError, pages.PageError) as error:
         raise PluginError(f"docs/{uri}: {error}") from None
     sizes = {

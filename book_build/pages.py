@@ -1,5 +1,5 @@
-"""Page transforms over Markdown and HTML: pinned versions, the glossary, equation
-numbers, the marking of off-screen blocks and the one-page print version."""
+"""Page transforms over Markdown and HTML: pinned versions, the glossary table, the
+marking of off-screen blocks and the one-page print version."""
 
 from __future__ import annotations
 
@@ -25,10 +25,6 @@ VOID_ELEMENTS = {
     "source",
     "wbr",
 }
-ABBREVIATIONS = Path("includes") / "abbreviations.md"
-# The references (names and titles), and the glossary itself, where every term's
-# meaning stands beside it: there tooltips would only repeat the table.
-WITHOUT_TOOLTIPS = {"references.md", "glossary.md"}
 
 
 class PageError(Exception):
@@ -69,9 +65,6 @@ def fill_pins(text: str, pins: dict[str, str], where: str = "a page") -> str:
 # --- the glossary: abbreviations.md gives tooltips and the glossary page's table ---
 
 _ENTRY = re.compile(r"^\*\[(?P<term>.+?)\]:\s*(?P<definition>.+)$")
-# Elements where a term is not running text; none of them nests in itself.
-_NO_TOOLTIP = re.compile(r"<(?P<tag>h[1-6]|a|code|pre)\b[^>]*>.*?</(?P=tag)>", re.S | re.I)
-_ABBR = re.compile(r"<abbr\b[^>]*>(.*?)</abbr>", re.S | re.I)
 
 
 def row_key(term: str, terms: set[str]) -> str:
@@ -101,42 +94,6 @@ def glossary_table(path: Path) -> str:
         seen_definitions.add(definition)
     rows = sorted(rows_by_key.values(), key=lambda r: r[0].lower())
     return "\n".join(["| Term | Meaning |", "| --- | --- |", *(f"| {t} | {d} |" for t, d in rows)])
-
-
-def without_tooltips(html: str, everywhere: bool = False) -> str:
-    """Unwrap the ``<abbr>`` tooltips inside headings, links and code (or all of them):
-    a tooltip belongs to running text."""
-    if everywhere:
-        return _ABBR.sub(r"\1", html)
-    return _NO_TOOLTIP.sub(lambda m: _ABBR.sub(r"\1", m[0]), html)
-
-
-# --- equations: only those the text refers to get a number -----------------------
-
-_EQUATION = re.compile(r'<div class="equation" id="(?P<id>eq-[\w-]+)">')
-_REFERENCE = re.compile(r'<a href="#(?P<id>eq-[\w-]+)">(?P<text>[^<]*)</a>')
-
-
-def number_equations(html: str, where: str = "page") -> str:
-    """Number the ``div.equation`` elements of ``html`` and fill the links to them."""
-    numbers: dict[str, int] = {}
-
-    def label(match: re.Match[str]) -> str:
-        if match["id"] in numbers:
-            raise PageError(f"{where}: two equations with the id {match['id']!r}")
-        numbers[match["id"]] = number = len(numbers) + 1
-        return f'{match[0]}<span class="equation__number">({number})</span>'
-
-    def refer(match: re.Match[str]) -> str:
-        if match["id"] not in numbers:
-            raise PageError(f"{where}: a link to #{match['id']}, which no equation has")
-        text = f"({numbers[match['id']]})"
-        if match["text"].strip() not in ("", text):
-            raise PageError(f"{where}: the link to #{match['id']} should read {text}")
-        return f'<a href="#{match["id"]}">{text}</a>'
-
-    html = _EQUATION.sub(label, html)
-    return _REFERENCE.sub(refer, html)
 
 
 # --- off-screen blocks: the browser may skip those below the first screen ---------

@@ -1,15 +1,13 @@
-"""book_build/pages.py: pinned versions, the glossary, equation numbers, off-screen
-blocks and the one-page print version."""
+"""book_build/pages.py: pinned versions, the glossary table, off-screen blocks and the
+one-page print version."""
 
 from __future__ import annotations
 
 import re
 
-import markdown
 import pytest
 
 from book_build import pages
-from book_build.markdown import BookExtension
 
 from conftest import REPO
 
@@ -39,15 +37,6 @@ def test_a_page_gets_the_pinned_versions():
 def test_an_unpinned_name_stops_the_build_naming_the_page():
     with pytest.raises(pages.PageError, match=r"docs/index.md: \{pin:numpy\} names no package"):
         pages.fill_pins("NumPy {pin:numpy}", pages.pinned_versions(REQUIREMENTS), "docs/index.md")
-
-
-def test_the_markdown_extension_fills_the_home_page_from_the_repository_requirements():
-    text = (REPO / "docs" / "index.md").read_text(encoding="utf-8")
-    md = markdown.Markdown(extensions=[BookExtension(requirements=str(REPO / "requirements.txt"))])
-    filled = "\n".join(md.preprocessors["book"].run(text.split("\n")))
-    assert "{pin:" in text and "{pin:" not in filled
-    versions = pages.pinned_versions((REPO / "requirements.txt").read_text(encoding="utf-8"))
-    assert f"PyTorch {versions['torch']}" in " ".join(filled.split())
 
 
 ABBREVIATIONS = REPO / "docs" / "includes" / "abbreviations.md"
@@ -98,23 +87,9 @@ def test_the_glossary_covers_at_least_40_terms_each_once():
     assert len(set(keys)) == len(keys)
 
 
-def test_tooltips_are_unwrapped_outside_running_text():
-    tip = '<abbr title="t">JVP</abbr>'
-    html = (
-        f'<h1 id="x">The {tip}<a class="headerlink" href="#x">¶</a></h1>'
-        f"<p>A {tip} in text, <a href='#y'>a {tip} link</a>, <code>{tip}.py</code>.</p>"
-        f'<pre><code>{tip}</code></pre><h2 id="z">{tip}</h2><p>{tip}</p>'
-    )
-    assert pages.without_tooltips(html) == (
-        '<h1 id="x">The JVP<a class="headerlink" href="#x">¶</a></h1>'
-        f"<p>A {tip} in text, <a href='#y'>a JVP link</a>, <code>JVP.py</code>.</p>"
-        f'<pre><code>JVP</code></pre><h2 id="z">JVP</h2><p>{tip}</p>'
-    )
-
-
 def test_jvp_and_vjp_tooltips_say_what_the_autodiff_chapter_says():
     # A VJP is the gradient of u^T f(x) with respect to the inputs, not "a
-    # weighted gradient of the outputs" (issue 17); a JVP is a derivative
+    # weighted gradient of the outputs"; a JVP is a derivative
     # along one input direction.
     terms = dict(
         re.match(r"^\*\[([^\]]+)\]: (.*)$", line).groups()
@@ -126,40 +101,6 @@ def test_jvp_and_vjp_tooltips_say_what_the_autodiff_chapter_says():
     assert "along one input direction" in terms["JVP"]
     chapter = (REPO / "docs" / "autodiff.md").read_text(encoding="utf-8")
     assert "the gradient of $u^\\top f(x)$ with respect to $x$" in chapter
-
-
-def equation(name: str) -> str:
-    return f'<div class="equation" id="eq-{name}">\n<div class="arithmatex">\\[x\\]</div>\n</div>'
-
-
-def test_equations_are_numbered_in_page_order_and_links_filled():
-    html = (
-        f'<p>See <a href="#eq-b"></a>.</p>{equation("a")}<p>x</p>{equation("b")}'
-        '<p>By <a href="#eq-a">(1)</a> and <a href="#eq-b"></a>.</p>'
-    )
-    out = pages.number_equations(html)
-    assert out.count('<span class="equation__number">') == 2
-    assert '<div class="equation" id="eq-a"><span class="equation__number">(1)</span>' in out
-    assert '<div class="equation" id="eq-b"><span class="equation__number">(2)</span>' in out
-    assert out.count('<a href="#eq-b">(2)</a>') == 2 and '<a href="#eq-a">(1)</a>' in out
-
-
-def test_a_page_without_numbered_equations_is_left_alone():
-    html = '<div class="arithmatex">\\[x\\]</div><p><a href="#intro">intro</a></p>'
-    assert pages.number_equations(html) == html
-
-
-@pytest.mark.parametrize(
-    ("html", "message"),
-    [
-        ('<a href="#eq-missing"></a>', "no equation has"),
-        (equation("a") + '<a href="#eq-a">(2)</a>', r"should read \(1\)"),
-        (equation("a") + equation("a"), "two equations"),
-    ],
-)
-def test_a_wrong_reference_stops_the_build(html, message):
-    with pytest.raises(pages.PageError, match=message):
-        pages.number_equations(html)
 
 
 def test_every_reference_in_the_chapters_names_an_equation_of_its_page():
