@@ -20,37 +20,32 @@ __all__ = ["attention", "contraction_path", "einsum"]
 
 
 # --8<-- [start:checks]
-def _check_subscripts(subscripts: str, n_operands: int) -> None:
-    """A string: one term per operand, one '->' at most, letters and '...'."""
+def _check_subscripts(subscripts: str, shapes: list) -> None:
+    """Letters, a term per operand and one per axis; '->', '...' once."""
     if not isinstance(subscripts, str):
         kind = type(subscripts).__name__
         raise TypeError(f"subscripts must be a string, got {kind}")
     left, arrow, right = subscripts.replace(" ", "").partition("->")
-    if "-" in left + right or ">" in left + right:
-        raise ValueError(f"subscripts {subscripts!r}: '->' may appear once")
     terms = left.split(",")
-    if len(terms) != n_operands:
+    if len(terms) != len(shapes):
         raise ValueError(
             f"subscripts {subscripts!r} name {len(terms)} operand(s), "
-            f"but {n_operands} were given"
+            f"but {len(shapes)} were given"
         )
     for term in terms + ([right] if arrow else []):
         for char in term.replace("...", "", 1):
-            if char == ".":
-                raise ValueError(f"{term!r}: '...' may appear once, as ...")
             if not (char.isascii() and char.isalpha()):
-                raise ValueError(f"{term!r}: {char!r} is not a letter a-zA-Z")
-
-
-def _check_rank(k: int, term: str, shape: tuple[int, ...]) -> None:
-    """Operand ``k`` has one axis per letter of its term, more under '...'."""
-    named = len(term.replace("...", ""))
-    if len(shape) < named or (len(shape) > named and "..." not in term):
-        more = " or more" if "..." in term else ""
-        raise ValueError(
-            f"operand {k} has {len(shape)} dimensions (shape {shape}) "
-            f"but its subscripts {term!r} label {named}{more}"
-        )
+                raise ValueError(
+                    f"{term!r}: {char!r} is not a letter a-zA-Z "
+                    "('...' and '->' may appear once)"
+                )
+    for k, (term, shape) in enumerate(zip(terms, shapes, strict=True)):
+        named = len(term.replace("...", ""))
+        if len(shape) < named or (len(shape) > named and "..." not in term):
+            raise ValueError(
+                f"operand {k} has {len(shape)} dimensions (shape {shape}) "
+                f"but its subscripts {term!r} label {named}"
+            )
 
 
 def _check_sizes(k: int, labels: list[str], shape, sizes: dict) -> None:
@@ -58,15 +53,13 @@ def _check_sizes(k: int, labels: list[str], shape, sizes: dict) -> None:
     for label, n in zip(labels, shape, strict=True):
         first, known = shape[labels.index(label)], sizes.get(label, 1)
         where = "'...'" if label[0] == "." else f"label {label!r}"
-        if n != first:
+        if n != first:  # a diagonal: no broadcasting within an operand
             raise ValueError(
-                f"{where} repeats in operand {k} with sizes {first} "
-                f"and {n}; a diagonal needs equal sizes"
+                f"{where} repeats in operand {k} with sizes {first} and {n}"
             )
         if n != known and 1 not in (n, known):
             raise ValueError(
-                f"{where} of operand {k} has size {n}, but {known} "
-                "elsewhere: sizes must be equal, or 1 to broadcast"
+                f"{where} of operand {k} has size {n}, but {known} elsewhere"
             )
 
 
@@ -75,16 +68,14 @@ def _check_output(right: str, sizes: dict, width: int) -> None:
     for label in right.replace("...", ""):
         if right.count(label) > 1 or label not in sizes:
             raise ValueError(
-                f"output {right!r}: label {label!r} must appear "
-                "once in the output and in some input"
+                f"output {right!r}: {label!r} must be in an input, once here"
             )
     if width and "..." not in right:
-        raise ValueError(
-            f"the inputs' '...' covers {width} dimension(s): "
-            f"the output {right!r} must keep them with '...'"
-        )
+        raise ValueError(f"output {right!r} must keep the inputs' '...'")
 
 
+# --8<-- [end:checks]
+# --8<-- [start:attention_checks]
 def _check_attention(q, k, v, mask) -> None:
     """q, k, v float arrays (B, H, L, d), k and v of one length Lk >= 1."""
     for name, t in {"q": q, "k": k, "v": v}.items():
@@ -103,7 +94,7 @@ def _check_attention(q, k, v, mask) -> None:
         raise ValueError("a query has every key masked: no weights exist")
 
 
-# --8<-- [end:checks]
+# --8<-- [end:attention_checks]
 
 
 # --8<-- [start:parse]
@@ -113,11 +104,10 @@ def parse(subscripts: str, shapes: list[tuple[int, ...]]):
     The axes under '...' get labels of their own, '...0' for the last, so
     that those of different operands line up as broadcasting lines them up.
     """
-    _check_subscripts(subscripts, len(shapes))
+    _check_subscripts(subscripts, shapes)
     left, arrow, right = subscripts.replace(" ", "").partition("->")
     terms, inputs, sizes = left.split(","), [], {}
     for k, (term, shape) in enumerate(zip(terms, shapes, strict=True)):
-        _check_rank(k, term, shape)
         head, _, tail = term.partition("...")
         width = len(shape) - len(head) - len(tail)
         labels = [*head, *(f"...{i}" for i in reversed(range(width))), *tail]

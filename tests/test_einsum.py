@@ -150,7 +150,7 @@ def test_einsum_accepts_and_refuses_what_numpy_does_at_the_edges(case):
     [
         ("ii", "label 'i' repeats in operand 0 with sizes 1 and 3"),
         ("ii->i", "label 'i' repeats in operand 0 with sizes 1 and 3"),
-        ("ii->", "a diagonal needs equal sizes"),
+        ("ii->", "label 'i' repeats in operand 0 with sizes 1 and 3"),
     ],
 )
 def test_a_repeated_label_never_broadcasts_within_an_operand(subscripts, message):
@@ -403,17 +403,17 @@ def test_attention_is_stable_for_scores_in_the_thousands():
     [
         ("ij,jk->ik", [(2, 3)], r"name 2 operand\(s\), but 1 were given"),
         ("ij,jk->ik", [(2, 3), (4, 5)], r"label 'j' of operand 1 has size 4, but 3"),
-        ("ij->ik", [(2, 3)], "label 'k' must appear once in the output and in some input"),
-        ("ij->ii", [(2, 3)], "label 'i' must appear once in the output"),
+        ("ij->ik", [(2, 3)], "output 'ik': 'k' must be in an input, once here"),
+        ("ij->ii", [(2, 3)], "output 'ii': 'i' must be in an input, once here"),
         ("i1->i", [(2, 3)], "'1' is not a letter"),
         ("i_j", [(2, 3)], "'_' is not a letter"),
-        ("..i", [(2, 3)], r"'\.\.\.' may appear once, as \.\.\."),
-        ("i......", [(2, 3)], r"'\.\.\.' may appear once"),
-        ("i->...i...", [(2,)], r"'\.\.\.' may appear once"),
+        ("..i", [(2, 3)], r"'\.\.i': '\.' is not a letter a-zA-Z \('\.\.\.' and '->' may"),
+        ("i......", [(2, 3)], r"'\.\.\.' and '->' may appear once"),
+        ("i->...i...", [(2,)], r"'\.\.\.' and '->' may appear once"),
         ("ijk", [(2, 3)], r"operand 0 has 2 dimensions .* label 3"),
         ("i", [(2, 3)], r"operand 0 has 2 dimensions .* label 1"),
-        ("...ijk", [(2, 3)], r"label 3 or more"),
-        ("...i,...i->i", [(2, 3), (2, 3)], "must keep them with '...'"),
+        ("...ijk", [(2, 3)], r"'\.\.\.ijk' label 3"),
+        ("...i,...i->i", [(2, 3), (2, 3)], r"output 'i' must keep the inputs' '\.\.\.'"),
         ("ij->i->j", [(2, 3)], "'->' may appear once"),
         ("ij-jk", [(2, 3)], "'->' may appear once"),
         ("...i,...i", [(2, 3), (4, 3)], r"'\.\.\.' of operand 1 has size 4"),
