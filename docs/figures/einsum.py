@@ -33,10 +33,9 @@ def plot_contraction_order():
     naive = float(report.split("Naive FLOP count:")[1].split()[0])
     labels = ["all at once", *ORDERS]
     counts = [naive, *(flops(path) for path in ORDERS.values())]
-    _, greedy_flops = contraction_path(CHAIN, *SHAPES)
+    greedy_path, _ = contraction_path(CHAIN, *SHAPES)
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    # np.einsum_path prints four significant digits, hence the tolerance.
-    greedy = [abs(c / greedy_flops - 1) < 1e-3 for c in counts]
+    greedy = [False, *(path == greedy_path for path in ORDERS.values())]
     colors = ["C3"] + ["C2" if g else "C0" for g in greedy[1:]]
     rows = np.arange(len(labels))[::-1]  # the first label on top
     ax.barh(rows, counts, color=colors)
