@@ -240,7 +240,7 @@ def plot_quadratic_forms():
         w = np.linalg.eigvalsh(a)
         levels = [0.5, 1, 2, 4, 6] if w.min() >= 0 else [-4, -2, -1, 1, 2, 4]
         contours = ax.contour(x1, x2, q, levels=levels, colors=colour)
-        ax.clabel(contours, fontsize=9, fmt="%g")
+        ax.clabel(contours, fontsize=11, fmt="%g")
         if w.min() < 0:
             ax.contour(
                 x1, x2, q, levels=[0], colors="0.4", linestyles="dashed"
@@ -257,7 +257,7 @@ def plot_quadratic_forms():
     ax.set_ylabel("xᵀAx")
     ax.set_title("on the unit circle")
     ax.set_ylim(-1.3, 5.4)
-    ax.legend(fontsize=9, loc="upper right")
+    ax.legend(fontsize=11, loc="upper right")
     fig.tight_layout()
     return fig
 
