@@ -176,7 +176,7 @@ def plot_column_null_space():
     for x, colour in zip(starts, colours, strict=True):
         y = a @ x
         right.scatter(*y, color=colour, s=30, depthshade=False)
-    right.text(*(1.5 * a[:, 0]), "col A", color=PINK)
+    right.text(*(1.4 * a[:, 0]), "col A ", color=PINK, ha="right", va="bottom")
     right.set_title("output: column space")
     right.set_xlabel("y₁", labelpad=-12)
     right.set_ylabel("y₂", labelpad=-12)
