@@ -127,7 +127,7 @@ def gram_schmidt(
 
 # --8<-- [start:project]
 def project(x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Project x (M,) or (M, K) onto the span of q's orthonormal columns (M, R)."""
+    """Project x (M,) or (M, K) onto the span of the orthonormal q (M, R)."""
     q = _check_basis(q)
     x = _check_rhs(x, q.shape[0], q.dtype)
     return q @ (q.T @ x)  # P x with P = q q^T, never forming P
