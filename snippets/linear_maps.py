@@ -127,7 +127,7 @@ def gram_schmidt(
 
 # --8<-- [start:project]
 def project(x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Project x (M,) or (M, K) onto the span of q's orthonormal columns (M, R)."""
+    """Project x (M,) or (M, K) onto the span of the orthonormal q (M, R)."""
     q = _check_basis(q)
     x = _check_rhs(x, q.shape[0], q.dtype)
     return q @ (q.T @ x)  # P x with P = q q^T, never forming P
@@ -186,6 +186,21 @@ def rank(a: np.ndarray) -> int:
     return int((s > tol).sum())
 
 
+# --8<-- [end:rank]
+
+
+# --8<-- [start:null_space]
+def null_space(a: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (N, N - r) of the null space of a (M, N), rank r."""
+    a = _as_matrix(a)
+    _, _, vt = np.linalg.svd(a)  # full V^T (N, N): one row per input direction
+    return vt[rank(a) :].T  # the rows past the rank: singular value 0
+
+
+# --8<-- [end:null_space]
+
+
+# --8<-- [start:pinv]
 def pinv(a: np.ndarray) -> np.ndarray:
     """Pseudo-inverse (N, M) of a (M, N) through its SVD."""
     a = _as_matrix(a)
@@ -194,4 +209,4 @@ def pinv(a: np.ndarray) -> np.ndarray:
     return (vt[:r].T / s[:r]) @ u[:, :r].T
 
 
-# --8<-- [end:rank]
+# --8<-- [end:pinv]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from snippets.linear_maps import (
     gram_schmidt,
     lstsq_qr,
+    null_space,
     pinv,
     power_iteration,
     project,
@@ -246,6 +248,68 @@ def test_rank_by_hand_and_tiny_huge_values():
     assert rank(np.array([[5.0]])) == 1
     assert np.allclose(pinv(np.array([[2.0]])), [[0.5]])
     assert np.allclose(pinv(np.zeros((2, 3))), np.zeros((3, 2)))
+
+
+# --- null space --------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["tall", "wide", "square"]), st.booleans(), st.data())
+def test_null_space_matches_scipy_and_torch(shape, deficient, data):
+    a, dtype = data.draw(matrices(shape=shape, rank_deficient=deficient))
+    n = null_space(a)
+    cols = a.shape[1]
+    r = np.linalg.matrix_rank(a)
+    assert n.shape == (cols, cols - r) and n.dtype == dtype
+    tol = RTOL[dtype] * 10
+    assert np.allclose(n.T @ n, np.eye(cols - r), atol=tol)  # orthonormal
+    assert np.allclose(a @ n, 0, atol=tol * np.abs(a).max())  # a n = 0
+    # A basis is not unique; the projection onto its span is.
+    expected = scipy.linalg.null_space(
+        a.astype(np.float64), rcond=max(a.shape) * np.finfo(dtype).eps
+    )
+    assert expected.shape == n.shape
+    assert np.allclose(n @ n.T, expected @ expected.T, atol=tol * 10)
+    # Rank-nullity: rank + dim null = N.
+    assert r + n.shape[1] == cols
+    _, _, vh = torch.linalg.svd(torch.from_numpy(a.astype(np.float64)))
+    basis = vh[r:].T.numpy()
+    assert np.allclose(n @ n.T, basis @ basis.T, atol=tol * 10)
+
+
+def test_null_space_by_hand_empty_and_bad_input():
+    n = null_space(np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]))
+    assert np.allclose(np.abs(n[:, 0]), np.array([2.0, 1.0]) / np.sqrt(5))
+    assert null_space(np.eye(3)).shape == (3, 0)
+    assert np.allclose(null_space(np.zeros((0, 3))), np.eye(3))
+    assert null_space(np.zeros((3, 0))).shape == (0, 0)
+    assert np.allclose(np.abs(null_space(np.zeros((2, 2)))), np.eye(2))
+    with pytest.raises(ValueError, match="matrix"):
+        null_space(np.ones(3))
+    with pytest.raises(TypeError, match="real numbers"):
+        null_space(np.ones((2, 2), complex))
+    with pytest.raises(ValueError, match="finite"):
+        null_space(np.array([[np.inf]]))
+
+
+def test_gram_schmidt_rejects_wide_and_bad_input():
+    with pytest.raises(ValueError, match="tall or square"):
+        gram_schmidt(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="tall or square"):
+        gram_schmidt(np.ones((2, 0)))
+    with pytest.raises(TypeError, match="2-D array"):
+        gram_schmidt(None)
+
+
+def test_qr_matches_torch_in_float32_and_float64():
+    rng = np.random.default_rng(0)
+    for dtype, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
+        a = rng.normal(size=(6, 4)).astype(dtype)
+        q, r = gram_schmidt(a)
+        q_t, r_t = torch.linalg.qr(torch.from_numpy(a))
+        signs = torch.sign(torch.diag(r_t)).numpy()
+        assert np.allclose(q, q_t.numpy() * signs, atol=tol)
+        assert np.allclose(r, r_t.numpy() * signs[:, None], atol=tol)
 
 
 # --- power iteration and the Rayleigh quotient -----------------------------------
