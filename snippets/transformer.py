@@ -81,6 +81,10 @@ def _mask(mask: np.ndarray | None, shape: tuple) -> None:
         ) from None
 
 
+# --8<-- [end:checks]
+
+
+# --8<-- [start:more_checks]
 def _check_attention(x, weights, heads, mask) -> int:
     """Check self-attention's arguments; return d_head."""
     _float(x, *weights), _shape(x, (None, None, None), "x (N, L, D)")
@@ -98,7 +102,7 @@ def _sizes(**sizes: int) -> None:
             raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
-# --8<-- [end:checks]
+# --8<-- [end:more_checks]
 
 
 # --8<-- [start:layer_norm]
@@ -365,6 +369,10 @@ def block_flops(length: int, d: int, d_ff: int) -> dict:
     }
 
 
+# --8<-- [end:counts]
+
+
+# --8<-- [start:bytes]
 def kv_cache_bytes(
     layers: int,
     kv_heads: int,
@@ -395,7 +403,7 @@ def tiled_attention_bytes(
     return (2 * length * d + q_tiles * 2 * length * d) * itemsize
 
 
-# --8<-- [end:counts]
+# --8<-- [end:bytes]
 
 
 # --8<-- [start:train]
