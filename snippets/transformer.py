@@ -134,7 +134,7 @@ def layer_norm(
 # --8<-- [start:attention]
 def softmax(s: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, with the maximum subtracted first."""
-    e = np.exp(s - s.max(-1, keepdims=True))
+    e = np.exp(s - s.max(-1, keepdims=True, initial=-np.inf))
     return e / e.sum(-1, keepdims=True)
 
 

@@ -304,7 +304,7 @@ def test_sinusoidal_matches_the_formula():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    length=st.integers(1, 40),
+    length=st.integers(0, 40),
     d=st.integers(1, 8),
     tile=st.integers(1, 17),
     dtype=st.sampled_from([np.float64, np.float32]),
@@ -484,3 +484,15 @@ def test_shape_errors_name_what_was_expected():
         mlp(x, np.zeros((5, 4)), np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"lengths \(N,\)"):
         padding_mask(np.zeros((2, 2), dtype=int), 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_empty_sequence_gives_empty_outputs_and_zero_weight_gradients(dtype):
+    p = init_block(4, 8, dtype=dtype)
+    x = np.zeros((2, 0, 4), dtype=dtype)
+    y, back = block(x, p, 2, causal_mask(0))
+    dx, grads = back(y)
+    assert y.shape == dx.shape == (2, 0, 4) and y.dtype == dtype
+    assert all(np.all(g == 0) and g.shape == p[k].shape for k, g in grads.items())
+    ty = torch_block(t(x), {k: t(v) for k, v in p.items()}, 2)
+    assert tuple(ty.shape) == y.shape
