@@ -12,6 +12,8 @@ can be copied on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "layer_norm",
     "mlp",
     "naive_attention_bytes",
+    "padding_mask",
     "plain_attention",
     "rotary",
     "sinusoidal",
@@ -36,7 +39,7 @@ __all__ = [
 
 # --8<-- [start:checks]
 def _float(*arrays: np.ndarray) -> None:
-    """Raise TypeError unless every array is a float NumPy array of one dtype."""
+    """Raise TypeError unless the arrays are float NumPy arrays of one dtype."""
     for a in arrays:
         if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
             raise TypeError(f"expected float NumPy arrays, got {a!r:.40}")
@@ -45,7 +48,7 @@ def _float(*arrays: np.ndarray) -> None:
 
 
 def _shape(a: np.ndarray, shape: tuple, name: str) -> None:
-    """Raise ValueError unless a.shape equals shape (None matches any size)."""
+    """Raise ValueError unless a.shape is shape (None matches any size)."""
     ok = a.ndim == len(shape) and all(
         s is None or s == t for s, t in zip(shape, a.shape, strict=True)
     )
@@ -54,7 +57,7 @@ def _shape(a: np.ndarray, shape: tuple, name: str) -> None:
 
 
 def _heads(d: int, heads: int) -> int:
-    """Return d_head = d // heads, or raise ValueError if heads does not divide d."""
+    """Return d_head = d // heads; raise ValueError unless heads divides d."""
     if not isinstance(heads, int) or heads < 1 or d % heads:
         raise ValueError(
             f"heads must be a positive divisor of {d}, got {heads}"
@@ -63,7 +66,7 @@ def _heads(d: int, heads: int) -> int:
 
 
 def _mask(mask: np.ndarray | None, shape: tuple) -> None:
-    """Raise unless mask is None or a bool array broadcastable to shape."""
+    """Raise unless mask is None or a bool array that broadcasts to shape."""
     if mask is None:
         return
     if not isinstance(mask, np.ndarray) or mask.dtype != bool:
@@ -78,6 +81,10 @@ def _mask(mask: np.ndarray | None, shape: tuple) -> None:
         ) from None
 
 
+# --8<-- [end:checks]
+
+
+# --8<-- [start:more_checks]
 def _check_attention(x, weights, heads, mask) -> int:
     """Check self-attention's arguments; return d_head."""
     _float(x, *weights), _shape(x, (None, None, None), "x (N, L, D)")
@@ -88,25 +95,22 @@ def _check_attention(x, weights, heads, mask) -> int:
     return dh
 
 
-def _check_rotary(x, positions) -> None:
-    """Raise unless x is (..., L, d_head) with d_head even and positions (L,)."""
-    _float(x), _shape(np.asarray(positions), (x.shape[-2],), "positions (L,)")
-    _even(x.shape[-1])
+def _sizes(**sizes: int) -> None:
+    """Raise ValueError unless every size is a positive int."""
+    for name, n in sizes.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
-def _even(d: int) -> None:
-    """Raise ValueError unless d is even (rotary pairs up coordinates)."""
-    if d % 2:
-        raise ValueError(f"rotary embeddings need an even d_head, got {d}")
-
-
-# --8<-- [end:checks]
+# --8<-- [end:more_checks]
 
 
 # --8<-- [start:layer_norm]
-def layer_norm(x, gamma, beta, eps=1e-5):
+def layer_norm(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, Callable]:
     """LayerNorm over the last axis of x (..., D); returns y and backward."""
-    _float(x, gamma, beta)
+    _float(x, gamma, beta), _shape(gamma, x.shape[-1:], "gamma (D,)")
     mu = x.mean(-1, keepdims=True)
     rstd = 1 / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + eps)
     xhat = (x - mu) * rstd  # centred (a projection), then scaled to a sphere
@@ -128,17 +132,25 @@ def layer_norm(x, gamma, beta, eps=1e-5):
 
 
 # --8<-- [start:attention]
-def softmax(s):
+def softmax(s: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, with the maximum subtracted first."""
-    e = np.exp(s - s.max(-1, keepdims=True))
+    e = np.exp(s - s.max(-1, keepdims=True, initial=-np.inf))
     return e / e.sum(-1, keepdims=True)
 
 
-def attention(x, wq, wk, wv, wo, heads, mask=None):
-    """Multi-head self-attention of x (N, L, D); weights (D, D); returns y, backward."""
+def attention(
+    x: np.ndarray,
+    wq: np.ndarray,
+    wk: np.ndarray,
+    wv: np.ndarray,
+    wo: np.ndarray,
+    heads: int,
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, Callable]:
+    """Self-attention of x (N, L, D), weights (D, D); returns y, backward."""
     dh = _check_attention(x, (wq, wk, wv, wo), heads, mask)
     d = x.shape[2]
-    # split each (D, D) weight into heads: rows h*dh..(h+1)*dh belong to head h
+    # split each (D, D) weight into heads: rows h*dh..(h+1)*dh are head h's
     wq_h, wk_h, wv_h = (w.reshape(heads, dh, d) for w in (wq, wk, wv))
     wo_h = wo.reshape(d, heads, dh)  # columns of W_O, grouped by head
     q = np.einsum("nld,hed->nhle", x, wq_h)  # (N, H, L, dh)
@@ -176,9 +188,11 @@ def attention(x, wq, wk, wv, wo, heads, mask=None):
 
 
 # --8<-- [start:block]
-def mlp(x, w1, w2):
-    """ReLU MLP of x (N, L, D) with w1 (F, D) and w2 (D, F); returns y, backward."""
-    _float(x, w1, w2)
+def mlp(
+    x: np.ndarray, w1: np.ndarray, w2: np.ndarray
+) -> tuple[np.ndarray, Callable]:
+    """ReLU MLP of x (N, L, D), w1 (F, D), w2 (D, F); returns y, backward."""
+    _float(x, w1, w2), _shape(w2, w1.shape[::-1], "w2 (D, F)")
     h = np.einsum("nld,fd->nlf", x, w1)
     a = np.maximum(h, 0)
     y = np.einsum("nlf,df->nld", a, w2)
@@ -195,7 +209,9 @@ def mlp(x, w1, w2):
     return y, backward
 
 
-def block(x, p, heads, mask=None):
+def block(
+    x: np.ndarray, p: dict, heads: int, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, Callable]:
     """Pre-norm block x + Attn(LN(x)), then + MLP(LN(.)); x (N, L, D)."""
     h, ln1_back = layer_norm(x, p["g1"], p["b1"])
     a, attn_back = attention(
@@ -221,8 +237,12 @@ def block(x, p, heads, mask=None):
 # --8<-- [end:block]
 
 
-def init_block(d: int, d_ff: int, seed: int = 0, dtype=np.float64) -> dict:
+# --8<-- [start:init]
+def init_block(
+    d: int, d_ff: int, seed: int = 0, dtype: type = np.float64
+) -> dict:
     """Random parameters of one block: weights (out, in), std 1/sqrt(in)."""
+    _sizes(d=d, d_ff=d_ff)
     rng = np.random.default_rng(seed)
 
     def w(out: int, inp: int) -> np.ndarray:
@@ -237,21 +257,45 @@ def init_block(d: int, d_ff: int, seed: int = 0, dtype=np.float64) -> dict:
     return p
 
 
+# --8<-- [end:init]
+
+
 # --8<-- [start:masks]
 def causal_mask(length: int) -> np.ndarray:
     """(L, L) bool mask, True where query i may attend to key j (j <= i)."""
     return np.tril(np.ones((length, length), dtype=bool))
 
 
+def padding_mask(lengths: np.ndarray, length: int) -> np.ndarray:
+    """(N, 1, 1, L) bool mask, True where key j < lengths[n] is a real token."""
+    _shape(np.asarray(lengths), (None,), "lengths (N,)")
+    keep = np.arange(length) < np.asarray(lengths)[:, None]  # (N, L)
+    return keep[:, None, None, :]  # broadcasts over heads and queries
+
+
 # --8<-- [end:masks]
 
 
 # --8<-- [start:rotary]
-def rotary(x, positions, base=10000.0):
-    """Rotate pairs (2i, 2i+1) of x (..., L, d_head) by angle position * theta_i."""
+def _check_rotary(x: np.ndarray, positions: np.ndarray) -> None:
+    """Raise unless x is (..., L, d_head), d_head even, positions (L,)."""
+    _float(x), _shape(np.asarray(positions), (x.shape[-2],), "positions (L,)")
+    _even(x.shape[-1])
+
+
+def _even(d: int) -> None:
+    """Raise ValueError unless d is even (rotary pairs up coordinates)."""
+    if d % 2:
+        raise ValueError(f"rotary embeddings need an even d_head, got {d}")
+
+
+def rotary(
+    x: np.ndarray, positions: np.ndarray, base: float = 10000.0
+) -> np.ndarray:
+    """Rotate pairs (2i, 2i+1) of x (..., L, d_head) by position * theta_i."""
     _check_rotary(x, positions)
     d = x.shape[-1]
-    theta = base ** (-np.arange(0, d, 2) / d)  # (d/2,) one frequency per pair
+    theta = base ** (-np.arange(0, d, 2) / d)  # (d/2,) one frequency a pair
     angle = np.asarray(positions)[:, None] * theta  # (L, d/2)
     cos, sin = np.cos(angle).astype(x.dtype), np.sin(angle).astype(x.dtype)
     x0, x1 = x[..., 0::2], x[..., 1::2]
@@ -261,9 +305,9 @@ def rotary(x, positions, base=10000.0):
     return out
 
 
-def sinusoidal(length, d, base=10000.0):
-    """(L, d) sinusoidal position embeddings: sin and cos of position * theta_i."""
-    _even(d)
+def sinusoidal(length: int, d: int, base: float = 10000.0) -> np.ndarray:
+    """(L, d) sinusoidal embeddings: sin, cos of position * theta_i."""
+    _sizes(length=length, d=d), _even(d)
     theta = base ** (-np.arange(0, d, 2) / d)
     angle = np.arange(length)[:, None] * theta
     pe = np.empty((length, d))
@@ -275,13 +319,15 @@ def sinusoidal(length, d, base=10000.0):
 
 
 # --8<-- [start:tiled]
-def plain_attention(q, k, v):
-    """softmax(q k^T / sqrt(d)) v for q, k, v (L, d): it stores the (L, L) scores."""
+def plain_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """softmax(q k^T / sqrt(d)) v for q, k, v (L, d), with all (L, L) scores."""
     _float(q, k, v), _shape(k, q.shape, "k"), _shape(v, q.shape, "v")
     return softmax(q @ k.T / q.shape[1] ** 0.5) @ v
 
 
-def tiled_attention(q, k, v, tile=16):
+def tiled_attention(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, tile: int = 16
+) -> np.ndarray:
     """The same attention, one (tile, tile) block of scores at a time."""
     _float(q, k, v), _shape(k, q.shape, "k"), _shape(v, q.shape, "v")
     length, d = q.shape
@@ -308,74 +354,97 @@ def tiled_attention(q, k, v, tile=16):
 
 # --8<-- [start:counts]
 def block_parameters(d: int, d_ff: int) -> int:
-    """Weights of one block: 4 D^2 in attention, 2 D F in the MLP, 4 D in norms."""
+    """Weights of one block: 4 D^2 (attention), 2 D F (MLP), 4 D (norms)."""
+    _sizes(d=d, d_ff=d_ff)
     return 4 * d * d + 2 * d * d_ff + 4 * d
 
 
 def block_flops(length: int, d: int, d_ff: int) -> dict:
-    """Forward FLOPs of one block on one sequence (a multiply-add is 2 FLOPs)."""
+    """Forward FLOPs of one block on one sequence (a multiply-add is 2)."""
+    _sizes(length=length, d=d, d_ff=d_ff)
     return {
         "projections": 2 * length * 4 * d * d,  # Q, K, V, O
-        "attention": 2 * 2 * length * length * d,  # scores, then weights @ V
+        "attention": 2 * 2 * length * length * d,  # scores, then P @ V
         "mlp": 2 * 2 * length * d * d_ff,
     }
-
-
-def kv_cache_bytes(layers, kv_heads, d_head, tokens, itemsize=2, batch=1):
-    """Bytes of the keys and values a decoder keeps for tokens of context."""
-    return 2 * layers * kv_heads * d_head * itemsize * tokens * batch
-
-
-def naive_attention_bytes(length, d, itemsize=4):
-    """Memory traffic of plain attention: S and P of (L, L) go out and back."""
-    qkv_o = 4 * length * d  # read Q, K, V, write O
-    scores = 4 * length * length  # write S, read S, write P, read P
-    return (qkv_o + scores) * itemsize
-
-
-def tiled_attention_bytes(length, d, tile, itemsize=4):
-    """Memory traffic of tiled attention: K and V are read once per query tile."""
-    q_tiles = -(-length // tile)
-    return (2 * length * d + q_tiles * 2 * length * d) * itemsize
 
 
 # --8<-- [end:counts]
 
 
+# --8<-- [start:bytes]
+def kv_cache_bytes(
+    layers: int,
+    kv_heads: int,
+    d_head: int,
+    tokens: int,
+    itemsize: int = 2,
+    batch: int = 1,
+) -> int:
+    """Bytes of the keys and values a decoder keeps for tokens of context."""
+    _sizes(layers=layers, kv_heads=kv_heads, d_head=d_head, tokens=tokens)
+    return 2 * layers * kv_heads * d_head * itemsize * tokens * batch
+
+
+def naive_attention_bytes(length: int, d: int, itemsize: int = 4) -> int:
+    """Memory traffic of plain attention: S and P (L, L) go out and back."""
+    _sizes(length=length, d=d, itemsize=itemsize)
+    qkv_o = 4 * length * d  # read Q, K, V, write O
+    scores = 4 * length * length  # write S, read S, write P, read P
+    return (qkv_o + scores) * itemsize
+
+
+def tiled_attention_bytes(
+    length: int, d: int, tile: int, itemsize: int = 4
+) -> int:
+    """Memory traffic of tiled attention: K, V read once per query tile."""
+    _sizes(length=length, d=d, tile=tile, itemsize=itemsize)
+    q_tiles = -(-length // tile)
+    return (2 * length * d + q_tiles * 2 * length * d) * itemsize
+
+
+# --8<-- [end:bytes]
+
+
 # --8<-- [start:train]
-def train_tiny(steps=300, seed=0, d=32, heads=2, vocab=16, length=8, lr=0.02):
-    """Train one attention layer to copy the one 'rare' token to the last place."""
+def train_tiny(
+    steps: int = 300,
+    seed: int = 0,
+    d: int = 32,
+    heads: int = 2,
+    vocab: int = 16,
+    length: int = 8,
+    lr: float = 0.02,
+) -> tuple[dict, float]:
+    """Train one causal attention layer to copy the rare token to the end."""
+    _sizes(steps=steps, d=d, vocab=vocab, length=length)
     rng = np.random.default_rng(seed)
     emb = rng.normal(size=(vocab, d)) / np.sqrt(d)  # fixed token embeddings
-    p = {
-        n: rng.normal(size=(d, d)) / np.sqrt(d)
-        for n in ("wq", "wk", "wv", "wo")
-    }
+    names = ("wq", "wk", "wv", "wo")
+    p = {n: rng.normal(size=(d, d)) / np.sqrt(d) for n in names}
     adam = {n: (np.zeros((d, d)), np.zeros((d, d))) for n in p}
-    mask = causal_mask(length)
+    mask, rows = causal_mask(length), np.arange(64)
     for step in range(1, steps + 1):
-        tokens = rng.integers(0, vocab // 2, size=(64, length))  # common half
-        rare = rng.integers(
-            vocab // 2, vocab, size=64
-        )  # one from the rare half
-        tokens[np.arange(64), rng.integers(0, length - 1, size=64)] = rare
+        tokens = rng.integers(0, vocab // 2, size=(64, length))  # common
+        rare = rng.integers(vocab // 2, vocab, size=64)  # one rare token
+        tokens[rows, rng.integers(0, length - 1, size=64)] = rare
         x = emb[tokens]  # (64, L, D)
-        y, back = attention(x, p["wq"], p["wk"], p["wv"], p["wo"], heads, mask)
-        logits = (x + y)[:, -1] @ emb.T  # read the last position, (64, vocab)
+        y, back = attention(x, *(p[n] for n in names), heads, mask)
+        logits = (x + y)[:, -1] @ emb.T  # read the last place, (64, vocab)
         prob = softmax(logits)
-        loss = -np.log(prob[np.arange(64), rare]).mean()
-        dlogits = prob
-        dlogits[np.arange(64), rare] -= 1
+        loss = -np.log(prob[rows, rare]).mean()
+        dlogits = prob.copy()
+        dlogits[rows, rare] -= 1
         dy = np.zeros_like(y)
         dy[:, -1] = dlogits @ emb / 64
-        grads = dict(zip(("wq", "wk", "wv", "wo"), back(dy)[1:], strict=True))
+        grads = dict(zip(names, back(dy)[1:], strict=True))
         for n, g in grads.items():  # Adam, with its usual constants
             m, s = adam[n]
             m[:] = 0.9 * m + 0.1 * g
             s[:] = 0.999 * s + 0.001 * g * g
             mhat, shat = m / (1 - 0.9**step), s / (1 - 0.999**step)
             p[n] -= lr * mhat / (np.sqrt(shat) + 1e-8)
-    return p, loss
+    return p, float(loss)
 
 
 # --8<-- [end:train]

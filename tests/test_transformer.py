@@ -29,6 +29,7 @@ from snippets.transformer import (
     layer_norm,
     mlp,
     naive_attention_bytes,
+    padding_mask,
     plain_attention,
     rotary,
     sinusoidal,
@@ -303,7 +304,7 @@ def test_sinusoidal_matches_the_formula():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    length=st.integers(1, 40),
+    length=st.integers(0, 40),
     d=st.integers(1, 8),
     tile=st.integers(1, 17),
     dtype=st.sampled_from([np.float64, np.float32]),
@@ -398,3 +399,100 @@ def test_bad_input_is_rejected():
         layer_norm(x, [1.0] * 6, np.zeros(6))
     with pytest.raises(TypeError):
         block(x.astype(np.float32), init_block(6, 4), 2)
+
+
+# --- masks, sizes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_padding_and_causal_masks_match_torch_polarities(dtype):
+    rng = np.random.default_rng(5)
+    n, length, d, heads = 3, 6, 8, 2
+    ws = [(rng.normal(size=(d, d)) / np.sqrt(d)).astype(dtype) for _ in range(4)]
+    x = rng.normal(size=(n, length, d)).astype(dtype)
+    lengths = np.array([6, 1, 3])
+    keep = padding_mask(lengths, length)
+    assert keep.shape == (n, 1, 1, length) and keep.dtype == bool
+    assert keep[:, 0, 0].sum(1).tolist() == lengths.tolist()
+    causal = causal_mask(length)
+    y, _ = attention(x, *ws, heads, causal & keep)
+    mha = torch.nn.MultiheadAttention(d, heads, bias=False, batch_first=True, dtype=TORCH[dtype])
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(t(np.concatenate(ws[:3])))
+        mha.out_proj.weight.copy_(t(ws[3]))
+        ty = mha(
+            t(x),
+            t(x),
+            t(x),
+            attn_mask=t(~causal),
+            key_padding_mask=t(~keep[:, 0, 0]),
+            need_weights=False,
+        )[0]
+    np.testing.assert_allclose(y, ty.numpy(), atol=TOL[dtype])
+    # SDPA reads the same bool mask with the opposite polarity: True = attend
+    eye = np.eye(d, dtype=dtype)
+    ours = attention(x, eye, eye, eye, eye, 1, causal & keep)[0]
+    ref = F.scaled_dot_product_attention(t(x), t(x), t(x), attn_mask=t((causal & keep)[:, 0]))
+    np.testing.assert_allclose(ours, ref.numpy(), atol=TOL[dtype])
+
+
+def test_padding_mask_of_length_zero_and_one():
+    assert padding_mask(np.array([0, 1]), 1)[:, 0, 0].tolist() == [[False], [True]]
+    assert padding_mask(np.array([2]), 0).shape == (1, 1, 1, 0)
+
+
+def test_init_block_shapes_and_dtype():
+    p = init_block(6, 10, dtype=np.float32)
+    assert {k: v.shape for k, v in p.items()} == {
+        "wq": (6, 6),
+        "wk": (6, 6),
+        "wv": (6, 6),
+        "wo": (6, 6),
+        "w1": (10, 6),
+        "w2": (6, 10),
+        "g1": (6,),
+        "g2": (6,),
+        "b1": (6,),
+        "b2": (6,),
+    }
+    assert all(v.dtype == np.float32 for v in p.values())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: block_parameters(0, 4),
+        lambda: block_flops(4, 2.5, 4),
+        lambda: kv_cache_bytes(32, 8, 128, tokens=-1),
+        lambda: naive_attention_bytes(True, 4),
+        lambda: tiled_attention_bytes(8, 4, 0),
+        lambda: init_block(0, 4),
+        lambda: sinusoidal(0, 4),
+        lambda: train_tiny(steps=0),
+    ],
+)
+def test_counts_reject_sizes_that_are_not_positive_ints(call):
+    with pytest.raises(ValueError, match="positive int"):
+        call()
+
+
+def test_shape_errors_name_what_was_expected():
+    x = np.zeros((1, 3, 4))
+    with pytest.raises(ValueError, match=r"gamma \(D,\)"):
+        layer_norm(x, np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"w2 \(D, F\)"):
+        mlp(x, np.zeros((5, 4)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match=r"lengths \(N,\)"):
+        padding_mask(np.zeros((2, 2), dtype=int), 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_empty_sequence_gives_empty_outputs_and_zero_weight_gradients(dtype):
+    p = init_block(4, 8, dtype=dtype)
+    x = np.zeros((2, 0, 4), dtype=dtype)
+    y, back = block(x, p, 2, causal_mask(0))
+    dx, grads = back(y)
+    assert y.shape == dx.shape == (2, 0, 4) and y.dtype == dtype
+    assert all(np.all(g == 0) and g.shape == p[k].shape for k, g in grads.items())
+    ty = torch_block(t(x), {k: t(v) for k, v in p.items()}, 2)
+    assert tuple(ty.shape) == y.shape
