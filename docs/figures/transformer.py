@@ -4,6 +4,7 @@ import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import FancyBboxPatch
 
 from snippets.transformer import (
@@ -119,16 +120,17 @@ def plot_mask():
     }
     fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.3), facecolor="white")
     for ax, (name, mask) in zip(axes, masks.items(), strict=True):
-        ax.imshow(mask, cmap="Blues", vmin=-0.3, vmax=1.2)
+        # Vector cells, not an image: the dark version recolours them.
+        edges = np.arange(length + 1) - 0.5
+        cells = ListedColormap(["#ffffff", "#2f67b0"])
+        ax.pcolormesh(edges, edges, mask, cmap=cells, edgecolors="gray", linewidth=0.5)
+        ax.set_aspect("equal")
+        ax.invert_yaxis()
         ax.set_title(name, fontsize=11)
         ax.set_xlabel("key position j", fontsize=10)
         ax.set_ylabel("query position i", fontsize=10)
         ax.set_xticks(range(length))
         ax.set_yticks(range(length))
-        ax.set_xticks(np.arange(-0.5, length), minor=True)
-        ax.set_yticks(np.arange(-0.5, length), minor=True)
-        ax.grid(which="minor", color="gray", lw=0.5)
-        ax.tick_params(which="minor", length=0)
     fig.tight_layout()
     return fig
 
