@@ -17,7 +17,13 @@ import warnings
 import torch
 from torch import nn
 
-__all__ = ["STATISTICS", "LayerStats", "make_model", "run_experiment"]
+__all__ = [
+    "STATISTICS",
+    "LayerStats",
+    "make_model",
+    "run_experiment",
+    "train_step",
+]
 
 # --8<-- [start:checks]
 STATISTICS = (
@@ -222,6 +228,21 @@ class LayerStats(_HookedRecords):
 # --8<-- [end:layer_stats_step]
 
 
+# --8<-- [start:train_step]
+def train_step(model, optimizer, x, y, max_norm: float | None = None) -> float:
+    """One step on the mean squared error; returns the loss before the step."""
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    if max_norm is not None:  # cap the length of the step's gradient
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+# --8<-- [end:train_step]
+
+
 # --8<-- [start:experiment_models]
 class ResidualBlock(nn.Module):
     """x + Linear(ReLU(LayerNorm(x))): a pre-normalization residual block."""
@@ -283,15 +304,10 @@ def run_experiment(
     losses = []
     with LayerStats(model, layer_types=(nn.ReLU,)) as stats:
         for _ in range(steps):
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            # Cap the step: the bad initialization must fail by vanishing,
+            # Capped steps: the bad initialization must fail by vanishing,
             # not by a blow-up.
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            losses.append(train_step(model, optimizer, x, y, max_norm=1.0))
             stats.step()
-            losses.append(loss.item())
     return stats, losses
 
 
