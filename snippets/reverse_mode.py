@@ -100,8 +100,11 @@ class _Arithmetic(_Node):
     def __truediv__(self, other):
         other = _operand(self, other, "/")
         b, y = other.data, self.data / other.data
-        # d(a/b)/db = -(a/b)/b, as PyTorch has it: b * b underflows to 0 first
-        return Tensor.from_op(y, (self, other), lambda g: (g / b, -g * y / b))
+        # d(a/b)/db = -g ((a/b)/b), grouped as PyTorch groups it (b * b would
+        # underflow to 0 first), so that inf, nan and rounding agree with it
+        return Tensor.from_op(
+            y, (self, other), lambda g: (g / b, -g * (y / b))
+        )
 
     def __pow__(self, p):
         _check_power(p)
