@@ -17,11 +17,15 @@ import warnings
 import torch
 from torch import nn
 
-__all__ = ["STATISTICS", "LayerStats", "make_model", "run_experiment"]
+__all__ = [
+    "STATISTICS",
+    "LayerStats",
+    "make_model",
+    "run_experiment",
+    "train_step",
+]
 
-# --8<-- [start:layer_stats]
-# --8<-- [start:layer_stats_hooks]
-# --8<-- [start:layer_stats_init]
+# --8<-- [start:checks]
 STATISTICS = (
     "mean",
     "std",
@@ -32,36 +36,49 @@ STATISTICS = (
 )
 
 
-class LayerStats:
-    """Record per-layer statistics at every training step, through hooks.
+def _check_statistics(statistics) -> tuple[str, ...]:
+    """``statistics`` as a tuple, if every name is one of ``STATISTICS``."""
+    unknown = sorted(set(statistics) - set(STATISTICS))
+    if unknown:
+        raise ValueError(
+            f"unknown statistics {unknown}; expected some of {list(STATISTICS)}"
+        )
+    return tuple(statistics)
 
-    For each chosen layer and each step: the ``mean``, ``std``,
-    ``second_moment`` (mean of squares) and ``zero_fraction`` of its output,
-    the ``grad_norm`` of the loss gradient with respect to that output, and
-    the ``update_ratio`` ||W_after - W_before|| / ||W_before|| of its weight
-    over the step.
-    """
+
+def _find_layers(model: nn.Module, layer_types) -> dict[str, nn.Module]:
+    """The named submodules of ``model`` of the given types; at least one."""
+    layers = {
+        name: module
+        for name, module in model.named_modules()
+        if isinstance(module, layer_types) and name
+    }
+    if not layers:
+        kinds = ", ".join(t.__name__ for t in layer_types)
+        raise ValueError(f"the model has no layers of type {kinds} to watch")
+    return layers
+
+
+def _check_kind(kind: str) -> None:
+    """Raise unless ``kind`` names one of the chapter's three models."""
+    if kind not in ("bad", "good", "residual"):
+        raise ValueError(
+            f"unknown kind {kind!r}; expected 'bad', 'good' or 'residual'"
+        )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:layer_stats_init]
+class _Records:
+    """The layers to watch, by name, and one list per layer and statistic."""
 
     def __init__(
         self, model: nn.Module, layer_types=(nn.Linear,), statistics=STATISTICS
     ):
-        unknown = sorted(set(statistics) - set(STATISTICS))
-        if unknown:
-            raise ValueError(
-                f"unknown statistics {unknown}; "
-                f"expected some of {list(STATISTICS)}"
-            )
-        self.statistics = tuple(statistics)
-        self.layers = {
-            name: module
-            for name, module in model.named_modules()
-            if isinstance(module, layer_types) and name
-        }
-        if not self.layers:
-            kinds = ", ".join(t.__name__ for t in layer_types)
-            raise ValueError(
-                f"the model has no layers of type {kinds} to watch"
-            )
+        self.statistics = _check_statistics(statistics)
+        self.layers = _find_layers(model, layer_types)  # by name
         # records[layer][statistic] holds one number per completed step.
         self.records = {
             name: {s: [] for s in self.statistics} for name in self.layers
@@ -70,9 +87,28 @@ class LayerStats:
         self._current = {name: {} for name in self.layers}  # step in progress
         self._last_output: dict[str, torch.Tensor] = {}
         self._weights_before = self._snapshot()
+
+    def _snapshot(self) -> dict[str, torch.Tensor | None]:
+        """A copy of every watched layer's weight (None if it has none)."""
+        return {
+            name: module.weight.detach().clone()
+            if hasattr(module, "weight")
+            else None
+            for name, module in self.layers.items()
+        }
+
+
+# --8<-- [end:layer_stats_init]
+
+
+# --8<-- [start:layer_stats_hooks]
+class _HookedRecords(_Records):
+    """The records, filled by a forward and a backward hook on every layer."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self._handles = self._attach_hooks()
 
-    # --8<-- [end:layer_stats_init]
     def _attach_hooks(self) -> list:
         # A full backward hook on the first layer reports the gradient of its
         # output even though its input needs none; PyTorch warns about that,
@@ -122,14 +158,21 @@ class LayerStats:
 
         return hook
 
-    # --8<-- [end:layer_stats_hooks]
-    def _snapshot(self) -> dict[str, torch.Tensor | None]:
-        return {
-            name: module.weight.detach().clone()
-            if hasattr(module, "weight")
-            else None
-            for name, module in self.layers.items()
-        }
+
+# --8<-- [end:layer_stats_hooks]
+
+
+# --8<-- [start:layer_stats_step]
+class LayerStats(_HookedRecords):
+    """Record per-layer statistics at every training step, through hooks.
+
+    ``LayerStats(model, layer_types=(nn.Linear,), statistics=STATISTICS)``.
+    For each chosen layer and each step: the ``mean``, ``std``,
+    ``second_moment`` (mean of squares) and ``zero_fraction`` of its output,
+    the ``grad_norm`` of the loss gradient with respect to that output, and
+    the ``update_ratio`` ||W_after - W_before|| / ||W_before|| of its weight
+    over the step.
+    """
 
     def step(self, writer=None) -> None:
         """Close the current step: call it after every ``optimizer.step()``."""
@@ -182,7 +225,22 @@ class LayerStats:
         self.close()
 
 
-# --8<-- [end:layer_stats]
+# --8<-- [end:layer_stats_step]
+
+
+# --8<-- [start:train_step]
+def train_step(model, optimizer, x, y, max_norm: float | None = None) -> float:
+    """One step on the mean squared error; returns the loss before the step."""
+    loss = nn.functional.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    if max_norm is not None:  # cap the length of the step's gradient
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+# --8<-- [end:train_step]
 
 
 # --8<-- [start:experiment_models]
@@ -204,10 +262,7 @@ def make_model(
 ) -> nn.Module:
     """A deep MLP: ``"bad"`` (N(0, 0.01^2) weights), ``"good"`` (He) or
     ``"residual"``."""
-    if kind not in ("bad", "good", "residual"):
-        raise ValueError(
-            f"unknown kind {kind!r}; expected 'bad', 'good' or 'residual'"
-        )
+    _check_kind(kind)
     if kind == "residual":
         blocks = [ResidualBlock(width) for _ in range(depth)]
         return nn.Sequential(
@@ -249,15 +304,10 @@ def run_experiment(
     losses = []
     with LayerStats(model, layer_types=(nn.ReLU,)) as stats:
         for _ in range(steps):
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            # Cap the step: the bad initialization must fail by vanishing,
+            # Capped steps: the bad initialization must fail by vanishing,
             # not by a blow-up.
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            losses.append(train_step(model, optimizer, x, y, max_norm=1.0))
             stats.step()
-            losses.append(loss.item())
     return stats, losses
 
 

@@ -25,9 +25,22 @@ __all__ = [
 ]
 
 
-# --8<-- [start:fans]
-def fan_in_and_fan_out(shape: Sequence[int]) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)``, as PyTorch."""
+# --8<-- [start:checks]
+_LINEAR = {"linear", "conv1d", "conv2d", "conv3d"}
+_LINEAR |= {f"conv_transpose{d}d" for d in (1, 2, 3)}
+_NONLINEARITIES = (*sorted(_LINEAR), "sigmoid", "tanh", "relu", "leaky_relu")
+_INIT_NAMES = (
+    "kaiming_normal",
+    "kaiming_uniform",
+    "orthogonal",
+    "xavier_normal",
+    "xavier_uniform",
+)
+_ACTIVATION_NAMES = ("linear", "relu", "tanh")
+
+
+def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    """``shape`` as a tuple, if it is a weight shape ``(out, in, *kernel)``."""
     shape = tuple(shape)
     if len(shape) < 2:
         raise ValueError(
@@ -39,10 +52,7 @@ def fan_in_and_fan_out(shape: Sequence[int]) -> tuple[int, int]:
         for s in shape
     ):
         raise ValueError(f"expected positive integer sizes, got {shape}")
-    # Each output unit of a convolution sees in_channels * kernel_h * kernel_w
-    # inputs; each input feeds out_channels * kernel_h * kernel_w outputs.
-    receptive_field = math.prod(shape[2:])
-    return int(shape[1]) * receptive_field, int(shape[0]) * receptive_field
+    return shape
 
 
 def _generator(rng: np.random.Generator | None) -> np.random.Generator:
@@ -56,40 +66,91 @@ def _generator(rng: np.random.Generator | None) -> np.random.Generator:
     return rng
 
 
+def _check_nonlinearity(nonlinearity: str, param) -> None:
+    """Raise unless PyTorch knows ``nonlinearity`` and ``param`` is a slope."""
+    if nonlinearity not in (*_NONLINEARITIES, "selu"):
+        raise ValueError(
+            f"unknown nonlinearity {nonlinearity!r}; expected one of linear, "
+            "conv1d, conv2d, conv3d, conv_transpose1d/2d/3d, sigmoid, tanh, "
+            "relu, leaky_relu, selu"
+        )
+    number = isinstance(param, (int, float)) and not isinstance(param, bool)
+    if nonlinearity == "leaky_relu" and param is not None and not number:
+        raise ValueError(
+            f"expected a number for the negative slope, got {param!r}"
+        )
+
+
+def _check_mode(mode: str) -> None:
+    """Raise unless ``mode`` is ``"fan_in"`` or ``"fan_out"``."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"expected mode 'fan_in' or 'fan_out', got {mode!r}")
+
+
+def _check_init(init) -> None:
+    """Raise unless ``init`` is a callable, a positive std or a known name."""
+    if callable(init):
+        return
+    if isinstance(init, (int, float)) and not isinstance(init, bool):
+        if init <= 0:
+            raise ValueError(
+                f"a standard deviation must be positive, got {init}"
+            )
+        return
+    if init not in _INIT_NAMES:
+        raise ValueError(
+            f"unknown init {init!r}; "
+            f"expected one of {list(_INIT_NAMES)}, a std, or a callable"
+        )
+
+
+def _check_experiment(activation: str, depth, width, n_samples) -> None:
+    """Raise unless the sizes are positive integers and the activation known."""
+    sizes = {"depth": depth, "width": width, "n_samples": n_samples}
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"{name} must be a positive integer, got {value!r}"
+            )
+    if activation not in _ACTIVATION_NAMES:
+        raise ValueError(
+            f"unknown activation {activation!r}; "
+            f"expected one of {list(_ACTIVATION_NAMES)}"
+        )
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:fans]
+def fan_in_and_fan_out(shape: Sequence[int]) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)``, as PyTorch."""
+    shape = _check_shape(shape)
+    # Each output unit of a convolution sees in_channels * kernel_h * kernel_w
+    # inputs; each input feeds out_channels * kernel_h * kernel_w outputs.
+    receptive_field = math.prod(shape[2:])
+    return int(shape[1]) * receptive_field, int(shape[0]) * receptive_field
+
+
 # --8<-- [end:fans]
 
 
 # --8<-- [start:gain]
-_LINEAR = {"linear", "conv1d", "conv2d", "conv3d"}
-_LINEAR |= {f"conv_transpose{d}d" for d in (1, 2, 3)}
-
-
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor that scales a weight's std for ``nonlinearity``."""
+    _check_nonlinearity(nonlinearity, param)
     if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
     if nonlinearity == "relu":
-        return math.sqrt(
-            2.0
-        )  # ReLU halves the second moment; this doubles it back
+        # ReLU halves the second moment; this doubles it back.
+        return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        if param is None:
-            param = 0.01  # PyTorch's default negative slope
-        if isinstance(param, bool) or not isinstance(param, (int, float)):
-            raise ValueError(
-                f"expected a number for the negative slope, got {param!r}"
-            )
-        return math.sqrt(2.0 / (1.0 + param**2))
-    if nonlinearity == "selu":
-        # Found empirically by PyTorch's developers, not derived.
-        return 3.0 / 4.0
-    raise ValueError(
-        f"unknown nonlinearity {nonlinearity!r}; expected one of linear, "
-        "conv1d, conv2d, conv3d, conv_transpose1d/2d/3d, sigmoid, tanh, relu, "
-        "leaky_relu, selu"
-    )
+        slope = 0.01 if param is None else param  # PyTorch's default slope
+        return math.sqrt(2.0 / (1.0 + slope**2))
+    # SELU: found empirically by PyTorch's developers, not derived.
+    return 3.0 / 4.0
 
 
 # --8<-- [end:gain]
@@ -123,8 +184,8 @@ def xavier_normal(
 
 # --8<-- [start:kaiming]
 def _kaiming_std(shape, a: float, mode: str, nonlinearity: str) -> float:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"expected mode 'fan_in' or 'fan_out', got {mode!r}")
+    """``gain / sqrt(fan)``, the std of He initialization."""
+    _check_mode(mode)
     fan_in, fan_out = fan_in_and_fan_out(shape)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -189,13 +250,10 @@ _ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 
 def _initializer(init, activation: str) -> Callable:
     """Turn ``init`` (a name, a std or a callable) into ``f(shape, rng)``."""
+    _check_init(init)
     if callable(init):
         return init
-    if isinstance(init, (int, float)) and not isinstance(init, bool):
-        if init <= 0:
-            raise ValueError(
-                f"a standard deviation must be positive, got {init}"
-            )
+    if isinstance(init, (int, float)):
         return lambda shape, rng: rng.normal(0.0, init, size=shape)
     gain = calculate_gain(activation)
     named = {
@@ -209,18 +267,13 @@ def _initializer(init, activation: str) -> Callable:
         ),
         "orthogonal": lambda shape, rng: orthogonal(shape, gain=gain, rng=rng),
     }
-    if init not in named:
-        raise ValueError(
-            f"unknown init {init!r}; "
-            f"expected one of {sorted(named)}, a std, or a callable"
-        )
     return named[init]
 
 
 # --8<-- [end:initializers]
+
+
 # --8<-- [start:layer_statistics]
-
-
 def layer_statistics(
     init,
     depth: int,
@@ -237,20 +290,7 @@ def layer_statistics(
     moment of the gradient with respect to them when the output receives a
     gradient of N(0, 1) entries.
     """
-    for name, value in (
-        ("depth", depth),
-        ("width", width),
-        ("n_samples", n_samples),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(
-                f"{name} must be a positive integer, got {value!r}"
-            )
-    if activation not in _ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; "
-            f"expected one of {sorted(_ACTIVATIONS)}"
-        )
+    _check_experiment(activation, depth, width, n_samples)
     rng = _generator(rng)
     draw = _initializer(init, activation)
     f, df = _ACTIVATIONS[activation]

@@ -66,132 +66,58 @@ def _check_axis(axis, ndim: int) -> int | None:
     return int(axis) % ndim if ndim else None
 
 
-# --8<-- [end:checks]
+def _check_pair(a_name: str, a, b_name: str, b) -> tuple[Array, Array]:
+    """Two float arrays of the same shape: a value and its gradient."""
+    a, b = _as_float(a_name, a), _as_float(b_name, b)
+    _same_shape(b_name, b, a.shape)
+    return a, b
 
 
-# --8<-- [start:linear]
-def _check_linear(x: Array, weight: Array) -> tuple[Array, Array]:
+def _check_pair_along(a_name, a, b_name, b, axis) -> tuple[Array, Array, int]:
+    """``_check_pair`` and the axis that the operation reduces along."""
+    a, b = _check_pair(a_name, a, b_name, b)
+    return a, b, _check_axis(axis, a.ndim)
+
+
+def _check_along(x, axis) -> tuple[Array, int | None]:
+    """A float array ``x`` and a valid ``axis`` of it."""
+    x = _as_float("x", x)
+    return x, _check_axis(axis, x.ndim)
+
+
+def _check_linear(x, weight, bias=None) -> tuple[Array, Array, Array | None]:
+    """x ``(N, in)``, weight ``(out, in)`` and bias ``(out,)`` or None."""
     x, weight = _as_float("x", x, 2), _as_float("weight", weight, 2)
     if x.shape[1] != weight.shape[1]:
         raise ValueError(
             f"x has {x.shape[1]} features but weight (out, in) = "
             f"{weight.shape} expects {weight.shape[1]}"
         )
-    return x, weight
-
-
-def linear(x: Array, weight: Array, bias: Array | None = None) -> Array:
-    """``x W^T + b``: x ``(N, in)``, weight ``(out, in)``, bias ``(out,)``."""
-    x, weight = _check_linear(x, weight)
-    y = x @ weight.T
     if bias is not None:
         _same_shape("bias", _as_float("bias", bias), (weight.shape[0],))
-        y += bias
-    return y
+    return x, weight, bias
 
 
-def linear_backward(
-    x: Array, weight: Array, grad_y: Array
-) -> tuple[Array, ...]:
-    """dL/dx ``(N, in)``, dL/dweight ``(out, in)``, dL/dbias ``(out,)``."""
-    x, weight = _check_linear(x, weight)
+def _check_linear_backward(x, weight, grad_y) -> tuple[Array, Array, Array]:
+    """The linear layer's x and weight, and grad_y ``(N, out)``."""
+    x, weight, _ = _check_linear(x, weight)
     grad_y = _as_float("grad_y", grad_y)
     _same_shape("grad_y", grad_y, (x.shape[0], weight.shape[0]))
-    grad_x = grad_y @ weight  # dX = G W
-    grad_weight = grad_y.T @ x  # dW = G^T X
-    grad_bias = grad_y.sum(axis=0)  # b was broadcast over the batch
-    return grad_x, grad_weight, grad_bias
+    return x, weight, grad_y
 
 
-# --8<-- [end:linear]
-
-
-# --8<-- [start:sum_to_shape]
-def sum_to_shape(grad: Array, shape: tuple[int, ...]) -> Array:
-    """Sum ``grad`` over the axes along which ``shape`` was broadcast."""
-    grad = _as_float("grad", grad)
-    shape = tuple(shape)
-    lead = grad.ndim - len(shape)  # axes that broadcasting added on the left
+def _check_sum_to_shape(grad, shape) -> tuple[Array, tuple[int, ...]]:
+    """``grad`` and a ``shape`` that broadcasts to ``grad.shape``."""
+    grad, shape = _as_float("grad", grad), tuple(shape)
+    lead = grad.ndim - len(shape)
     pairs = zip(shape, grad.shape[max(lead, 0) :], strict=False)
-    fits = lead >= 0 and all(s in (1, g) for s, g in pairs)
-    if not fits:
+    if lead < 0 or not all(s in (1, g) for s, g in pairs):
         raise ValueError(f"shape {shape} does not broadcast to {grad.shape}")
-    grad = grad.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, s in enumerate(shape) if s == 1)
-    return grad.sum(axis=stretched, keepdims=True)
+    return grad, shape
 
 
-# --8<-- [end:sum_to_shape]
-
-
-# --8<-- [start:elementwise]
-def tanh_backward(y: Array, grad_y: Array) -> Array:
-    """dL/dx of ``y = tanh(x)``, any shape, from y: ``g * (1 - y**2)``."""
-    y, grad_y = _as_float("y", y), _as_float("grad_y", grad_y)
-    _same_shape("grad_y", grad_y, y.shape)
-    return grad_y * (1 - y * y)
-
-
-def relu_backward(x: Array, grad_y: Array) -> Array:
-    """dL/dx of ``relu(x)``, any shape; 0 where ``x <= 0``, as in PyTorch."""
-    x, grad_y = _as_float("x", x), _as_float("grad_y", grad_y)
-    _same_shape("grad_y", grad_y, x.shape)
-    # x <= 0 rather than x > 0: a NaN passes its gradient on, never a silent 0
-    return np.where(x <= 0, 0, grad_y).astype(grad_y.dtype)
-
-
-# --8<-- [end:elementwise]
-
-
-# --8<-- [start:softmax]
-def softmax(x: Array, axis: int = -1) -> Array:
-    """Softmax along ``axis``, any shape, stable: the maximum is subtracted."""
-    x = _as_float("x", x)
-    axis = _check_axis(axis, x.ndim)
-    # initial=-inf: an empty axis gives an empty result, as in PyTorch
-    e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def softmax_jacobian(p: Array) -> Array:
-    """The ``(n, n)`` Jacobian ``diag(p) - p p^T`` of softmax at p ``(n,)``."""
-    p = _as_float("p", p, 1)
-    return np.diag(p) - np.outer(p, p)
-
-
-def softmax_backward(p: Array, grad_p: Array, axis: int = -1) -> Array:
-    """dL/dx of ``p = softmax(x, axis)`` in O(n): ``p * (g - <g, p>)``."""
-    p, grad_p = _as_float("p", p), _as_float("grad_p", grad_p)
-    _same_shape("grad_p", grad_p, p.shape)
-    axis = _check_axis(axis, p.ndim)
-    return p * (grad_p - (grad_p * p).sum(axis=axis, keepdims=True))
-
-
-def log_softmax(x: Array, axis: int = -1) -> Array:
-    """``x - logsumexp(x)`` along ``axis``, any shape."""
-    x = _as_float("x", x)
-    axis = _check_axis(axis, x.ndim)
-    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-    with np.errstate(divide="ignore"):  # log(0) of an empty axis's sum
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def log_softmax_backward(log_p: Array, grad: Array, axis: int = -1) -> Array:
-    """dL/dx of ``log_p = log_softmax(x, axis)``: ``g - p * sum(g)``."""
-    log_p, grad = _as_float("log_p", log_p), _as_float("grad", grad)
-    _same_shape("grad", grad, log_p.shape)
-    axis = _check_axis(axis, log_p.ndim)
-    return grad - np.exp(log_p) * grad.sum(axis=axis, keepdims=True)
-
-
-# --8<-- [end:softmax]
-
-
-# --8<-- [start:cross_entropy]
-def _soft_targets(
-    logits: Array, targets: Array, label_smoothing: float
-) -> Array:
-    """The ``(N, C)`` target distribution: one-hot rows, smoothed."""
+def _check_targets(logits, targets, label_smoothing) -> tuple[Array, Array]:
+    """Logits ``(N, C)``, classes ``(N,)`` in [0, C), smoothing in [0, 1]."""
     logits = _as_float("logits", logits, 2)
     targets = np.asarray(targets)
     if not np.issubdtype(targets.dtype, np.integer):
@@ -206,6 +132,156 @@ def _soft_targets(
     if not 0.0 <= label_smoothing <= 1.0:
         got = label_smoothing
         raise ValueError(f"label_smoothing must be in [0, 1], got {got}")
+    return logits, targets
+
+
+def _check_attention(q, k, v) -> tuple[Array, Array, Array]:
+    """q ``(..., Lq, d)``, k ``(..., Lk, d)``, v ``(..., Lk, dv)``."""
+    q, k, v = _as_float("q", q), _as_float("k", k), _as_float("v", v)
+    if q.ndim < 2 or q.ndim != k.ndim or q.ndim != v.ndim:
+        raise ValueError(
+            f"q, k, v must be (..., L, d) with the same rank >= 2, "
+            f"got shapes {q.shape}, {k.shape}, {v.shape}"
+        )
+    if q.shape[:-2] != k.shape[:-2] or k.shape[:-1] != v.shape[:-1]:
+        raise ValueError(
+            f"expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv), "
+            f"got {q.shape}, {k.shape}, {v.shape}"
+        )
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"q and k must share d, got {q.shape} and {k.shape}")
+    return q, k, v
+
+
+def _check_attn_grad(q, k, v, out, p, grad_out) -> tuple[Array, ...]:
+    """Attention's inputs, its output and weights, and dL/dout."""
+    q, k, v = _check_attention(q, k, v)
+    out, p = _as_float("out", out), _as_float("p", p)
+    grad_out = _as_float("grad_out", grad_out)
+    _same_shape("out", out, (*q.shape[:-1], v.shape[-1]))
+    _same_shape("grad_out", grad_out, out.shape)
+    _same_shape("p", p, (*q.shape[:-1], k.shape[-2]))
+    return q, k, v, out, p, grad_out
+
+
+def _check_sizes(**sizes: int) -> None:
+    """Raise unless every size is a positive integer."""
+    for name, size in sizes.items():
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(
+                f"{name} must be a positive integer, got {size!r}"
+            )
+
+
+def _check_keys(name: str, mapping: dict, keys) -> None:
+    """Raise unless ``mapping`` has exactly the given keys."""
+    if set(mapping) != set(keys):
+        wanted, got = ", ".join(keys), sorted(mapping)
+        raise ValueError(f"{name} needs {wanted}, got {got}")
+
+
+# --8<-- [end:checks]
+
+
+# --8<-- [start:linear]
+def linear(x: Array, weight: Array, bias: Array | None = None) -> Array:
+    """``x W^T + b``: x ``(N, in)``, weight ``(out, in)``, bias ``(out,)``."""
+    x, weight, bias = _check_linear(x, weight, bias)
+    y = x @ weight.T
+    if bias is not None:
+        y += bias  # broadcast over the batch
+    return y
+
+
+def linear_backward(
+    x: Array, weight: Array, grad_y: Array
+) -> tuple[Array, ...]:
+    """dL/dx ``(N, in)``, dL/dweight ``(out, in)``, dL/dbias ``(out,)``."""
+    x, weight, grad_y = _check_linear_backward(x, weight, grad_y)
+    grad_x = grad_y @ weight  # dX = G W
+    grad_weight = grad_y.T @ x  # dW = G^T X
+    grad_bias = grad_y.sum(axis=0)  # b was broadcast over the batch
+    return grad_x, grad_weight, grad_bias
+
+
+# --8<-- [end:linear]
+
+
+# --8<-- [start:sum_to_shape]
+def sum_to_shape(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``grad`` over the axes along which ``shape`` was broadcast."""
+    grad, shape = _check_sum_to_shape(grad, shape)
+    lead = grad.ndim - len(shape)  # axes that broadcasting added on the left
+    grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, s in enumerate(shape) if s == 1)
+    return grad.sum(axis=stretched, keepdims=True)
+
+
+# --8<-- [end:sum_to_shape]
+
+
+# --8<-- [start:elementwise]
+def tanh_backward(y: Array, grad_y: Array) -> Array:
+    """dL/dx of ``y = tanh(x)``, any shape, from y: ``g * (1 - y**2)``."""
+    y, grad_y = _check_pair("y", y, "grad_y", grad_y)
+    return grad_y * (1 - y * y)
+
+
+def relu_backward(x: Array, grad_y: Array) -> Array:
+    """dL/dx of ``relu(x)``, any shape; 0 where ``x <= 0``, as in PyTorch."""
+    x, grad_y = _check_pair("x", x, "grad_y", grad_y)
+    # x <= 0 rather than x > 0: a NaN passes its gradient on, never a silent 0
+    return np.where(x <= 0, 0, grad_y).astype(grad_y.dtype)
+
+
+# --8<-- [end:elementwise]
+
+
+# --8<-- [start:softmax]
+def softmax(x: Array, axis: int = -1) -> Array:
+    """Softmax along ``axis``, any shape, stable: the maximum is subtracted."""
+    x, axis = _check_along(x, axis)
+    # initial=-inf: an empty axis gives an empty result, as in PyTorch
+    e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_jacobian(p: Array) -> Array:
+    """The ``(n, n)`` Jacobian ``diag(p) - p p^T`` of softmax at p ``(n,)``."""
+    p = _as_float("p", p, 1)
+    return np.diag(p) - np.outer(p, p)
+
+
+def softmax_backward(p: Array, grad_p: Array, axis: int = -1) -> Array:
+    """dL/dx of ``p = softmax(x, axis)`` in O(n): ``p * (g - <g, p>)``."""
+    p, grad_p, axis = _check_pair_along("p", p, "grad_p", grad_p, axis)
+    return p * (grad_p - (grad_p * p).sum(axis=axis, keepdims=True))
+
+
+def log_softmax(x: Array, axis: int = -1) -> Array:
+    """``x - logsumexp(x)`` along ``axis``, any shape."""
+    x, axis = _check_along(x, axis)
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+    with np.errstate(divide="ignore"):  # log(0) of an empty axis's sum
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def log_softmax_backward(log_p: Array, grad: Array, axis: int = -1) -> Array:
+    """dL/dx of ``log_p = log_softmax(x, axis)``: ``g - p * sum(g)``."""
+    log_p, grad, axis = _check_pair_along("log_p", log_p, "grad", grad, axis)
+    return grad - np.exp(log_p) * grad.sum(axis=axis, keepdims=True)
+
+
+# --8<-- [end:softmax]
+
+
+# --8<-- [start:cross_entropy]
+def _soft_targets(
+    logits: Array, targets: Array, label_smoothing: float
+) -> Array:
+    """The ``(N, C)`` target distribution: one-hot rows, smoothed."""
+    logits, targets = _check_targets(logits, targets, label_smoothing)
+    n, c = logits.shape
     y = np.full(logits.shape, label_smoothing / c, dtype=logits.dtype)
     y[np.arange(n), targets] += 1.0 - label_smoothing
     return y
@@ -233,23 +309,6 @@ def cross_entropy_backward(
 
 
 # --8<-- [start:attention]
-def _check_attention(q: Array, k: Array, v: Array) -> tuple[Array, ...]:
-    q, k, v = _as_float("q", q), _as_float("k", k), _as_float("v", v)
-    if q.ndim < 2 or q.ndim != k.ndim or q.ndim != v.ndim:
-        raise ValueError(
-            f"q, k, v must be (..., L, d) with the same rank >= 2, "
-            f"got shapes {q.shape}, {k.shape}, {v.shape}"
-        )
-    if q.shape[:-2] != k.shape[:-2] or k.shape[:-1] != v.shape[:-1]:
-        raise ValueError(
-            f"expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv), "
-            f"got {q.shape}, {k.shape}, {v.shape}"
-        )
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"q and k must share d, got {q.shape} and {k.shape}")
-    return q, k, v
-
-
 def attention(q: Array, k: Array, v: Array) -> tuple[Array, Array]:
     """``softmax(q k^T / sqrt(d)) v`` ``(..., Lq, dv)`` and the weights."""
     q, k, v = _check_attention(q, k, v)
@@ -270,12 +329,7 @@ def attention_backward(
     q: Array, k: Array, v: Array, out: Array, p: Array, grad_out: Array
 ) -> tuple[Array, Array, Array]:
     """dL/dq, dL/dk, dL/dv of attention from dL/dout ``(..., Lq, dv)``."""
-    q, k, v = _check_attention(q, k, v)
-    out, p = _as_float("out", out), _as_float("p", p)
-    grad_out = _as_float("grad_out", grad_out)
-    _same_shape("out", out, (*q.shape[:-1], v.shape[-1]))
-    _same_shape("grad_out", grad_out, out.shape)
-    _same_shape("p", p, (*q.shape[:-1], k.shape[-2]))
+    q, k, v, out, p, grad_out = _check_attn_grad(q, k, v, out, p, grad_out)
     scale = np.asarray(q.shape[-1] ** -0.5, dtype=q.dtype)
     grad_v = p.swapaxes(-1, -2) @ grad_out  # out = P V: dV = P^T dO
     grad_s = grad_out @ v.swapaxes(-1, -2)  # dP = dO V^T
@@ -296,12 +350,7 @@ def init_mlp(
     in_features: int, hidden: int, classes: int, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
     """Weights ``(out, in)`` and biases of a 2-layer MLP, as ``nn.Linear``."""
-    sizes = {"in_features": in_features, "hidden": hidden, "classes": classes}
-    for name, size in sizes.items():
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(
-                f"{name} must be a positive integer, got {size!r}"
-            )
+    _check_sizes(in_features=in_features, hidden=hidden, classes=classes)
     params = {}
     layers = [(in_features, hidden), (hidden, classes)]
     for i, (n_in, n_out) in enumerate(layers):
@@ -315,8 +364,7 @@ def mlp_loss_and_grads(
     params: dict[str, Array], x: Array, targets: Array
 ) -> tuple[float, dict[str, Array]]:
     """Loss and gradients of ``linear2(tanh(linear1(x)))``, x ``(N, in)``."""
-    if set(params) != {"w1", "b1", "w2", "b2"}:
-        raise ValueError(f"params needs w1, b1, w2, b2, got {sorted(params)}")
+    _check_keys("params", params, ["w1", "b1", "w2", "b2"])
     h = np.tanh(linear(x, params["w1"], params["b1"]))  # (N, hidden)
     logits = linear(h, params["w2"], params["b2"])  # (N, classes)
     loss = cross_entropy(logits, targets)
@@ -333,8 +381,7 @@ def sgd_step(
     params: dict[str, Array], grads: dict[str, Array], lr: float
 ) -> dict[str, Array]:
     """New parameters ``p - lr * dL/dp`` for every parameter."""
-    if set(grads) != set(params):
-        raise ValueError(f"grads needs {sorted(params)}, got {sorted(grads)}")
+    _check_keys("grads", grads, params)
     return {name: params[name] - lr * grads[name] for name in params}
 
 

@@ -28,9 +28,9 @@ __all__ = [
 ]
 
 
-# --8<-- [start:tensor]
-class Tensor:
-    """Float64 values that record how they were computed, for ``backward``."""
+# --8<-- [start:node]
+class _Node:
+    """A node of the graph: its data, gradient, inputs and backward rule."""
 
     __array_ufunc__ = None  # NumPy defers to Tensor: array * Tensor gives one
 
@@ -41,14 +41,46 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()  # the inputs of the operation
         self._backward: Callable | None = None  # grad of result -> of inputs
 
-    @staticmethod
-    def from_op(data, parents: tuple[Tensor, ...], backward) -> Tensor:
+    @classmethod
+    def from_op(cls, data, parents: tuple[Tensor, ...], backward) -> Tensor:
         """A result of ``parents``; ``backward(g)`` returns their gradients."""
-        out = Tensor(data)
+        out = cls(data)
         if any(p.requires_grad for p in parents):  # else a constant: no graph
             out.requires_grad = True
             out._parents, out._backward = parents, backward
         return out
+
+    def backward(self, grad=None) -> None:
+        """Add d(self)/d(leaf) times ``grad`` to every leaf's ``.grad``."""
+        grad = _seed(self, grad)  # 1 for a scalar
+        order = _topological_order(self)  # every node after its inputs
+        for node in order:  # results start afresh, leaves accumulate
+            if node._parents:
+                node.grad = None
+        self._accumulate(grad)
+        for node in reversed(order):  # every node before its inputs
+            if node._parents:
+                grads = node._backward(node.grad)
+                for parent, g in zip(node._parents, grads, strict=True):
+                    if parent.requires_grad:
+                        parent._accumulate(g)
+
+    def _accumulate(self, g: np.ndarray) -> None:
+        g = _unbroadcast(g, self.data.shape)
+        # A value used several times adds up the gradient of every use.
+        self.grad = np.array(g) if self.grad is None else self.grad + g
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+
+# --8<-- [end:node]
+
+
+# --8<-- [start:arithmetic]
+class _Arithmetic(_Node):
+    """The operators, each with its backward rule beside it."""
 
     def __add__(self, other):
         other = _operand(self, other, "+")
@@ -68,8 +100,11 @@ class Tensor:
     def __truediv__(self, other):
         other = _operand(self, other, "/")
         b, y = other.data, self.data / other.data
-        # d(a/b)/db = -(a/b)/b, as PyTorch has it: b * b underflows to 0 first
-        return Tensor.from_op(y, (self, other), lambda g: (g / b, -g * y / b))
+        # d(a/b)/db = -g ((a/b)/b), grouped as PyTorch groups it (b * b would
+        # underflow to 0 first), so that inf, nan and rounding agree with it
+        return Tensor.from_op(
+            y, (self, other), lambda g: (g / b, -g * (y / b))
+        )
 
     def __pow__(self, p):
         _check_power(p)
@@ -101,6 +136,14 @@ class Tensor:
             )
 
         return Tensor.from_op(a @ b, (self, other), backward)
+
+
+# --8<-- [end:arithmetic]
+
+
+# --8<-- [start:tensor]
+class Tensor(_Arithmetic):
+    """Float64 values that record how they were computed, for ``backward``."""
 
     # The operand on the right: 2 * t, 1 - t, array @ t.
     def __radd__(self, other):
@@ -141,30 +184,6 @@ class Tensor:
     @property
     def T(self):
         return Tensor.from_op(self.data.T, (self,), lambda g: (g.T,))
-
-    def backward(self, grad=None) -> None:
-        """Add d(self)/d(leaf) times ``grad`` to every leaf's ``.grad``."""
-        grad = _seed(self, grad)  # 1 for a scalar
-        order = _topological_order(self)  # every node after its inputs
-        for node in order:  # results start afresh, leaves accumulate
-            if node._parents:
-                node.grad = None
-        self._accumulate(grad)
-        for node in reversed(order):  # every node before its inputs
-            if node._parents:
-                grads = node._backward(node.grad)
-                for parent, g in zip(node._parents, grads, strict=True):
-                    if parent.requires_grad:
-                        parent._accumulate(g)
-
-    def _accumulate(self, g: np.ndarray) -> None:
-        g = _unbroadcast(g, self.data.shape)
-        # A value used several times adds up the gradient of every use.
-        self.grad = np.array(g) if self.grad is None else self.grad + g
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
 
     # --8<-- [end:tensor]
     def __repr__(self) -> str:

@@ -37,9 +37,10 @@ def _as_float_array(x) -> np.ndarray:
 
 
 def _check_axis(axis, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Return ``axis`` as a tuple of non-empty axes.
+    """Return ``axis`` as a tuple of axes.
 
-    ``axis`` is None (every axis), an int or a tuple of ints.
+    ``axis`` is None (every axis), an int or a tuple of ints. An axis may be
+    empty: as in PyTorch, log-sum-exp over it is -inf and softmax is empty.
     """
     ndim = len(shape)
     axes = tuple(range(ndim)) if axis is None else axis
@@ -49,13 +50,51 @@ def _check_axis(axis, shape: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(
                 f"axis {a} is out of range for an array of {ndim} dimensions"
             )
-    axes = tuple(a % max(ndim, 1) for a in axes)
-    if ndim and any(shape[a] == 0 for a in axes):
+    return tuple(a % max(ndim, 1) for a in axes)
+
+
+def _check_reduction(x, axis) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``x`` as a float array and ``axis`` as a tuple of its axes."""
+    x = _as_float_array(x)
+    return x, _check_axis(axis, x.shape)
+
+
+def _check_cross_entropy(logits, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Logits ``(N, C)`` as floats and N integer targets in [0, C)."""
+    logits = _as_float_array(logits)
+    targets = np.asarray(targets)
+    if logits.ndim != 2:
         raise ValueError(
-            "expected non-empty axes to reduce, "
-            f"got shape {shape} and axis {axis}"
+            f"expected logits of shape (N, C), got shape {logits.shape}"
         )
-    return axes
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise TypeError(
+            f"expected integer class targets, got dtype {targets.dtype}"
+        )
+    n, c = logits.shape
+    if targets.shape != (n,):
+        raise ValueError(
+            f"expected targets of shape ({n},), got shape {targets.shape}"
+        )
+    if n and (targets.min() < 0 or targets.max() >= c):
+        raise ValueError(
+            f"targets must lie in [0, {c}), got values from "
+            f"{targets.min()} to {targets.max()}"
+        )
+    return logits, targets
+
+
+def _check_grads(grads, max_norm: float) -> None:
+    """Raise unless ``grads`` are float NumPy arrays and ``max_norm >= 0``."""
+    for g in grads:
+        if not isinstance(g, np.ndarray) or not np.issubdtype(
+            g.dtype, np.floating
+        ):
+            raise TypeError(
+                f"expected floating-point NumPy arrays, got {type(g).__name__}"
+            )
+    if max_norm < 0:
+        raise ValueError(f"max_norm must be non-negative, got {max_norm}")
 
 
 # --8<-- [end:checks]
@@ -67,9 +106,9 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> np.ndarray:
 
     The result has the dtype of ``x``.
     """
-    x = _as_float_array(x)
-    axes = _check_axis(axis, x.shape)
-    m = np.max(x, axis=axes, keepdims=True)
+    x, axes = _check_reduction(x, axis)
+    # initial=-inf: the maximum of an empty axis is -inf, its sum 0.
+    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
     # An axis of all -inf sums to zero: shift by 0 there instead of by -inf.
     m = np.where(np.isneginf(m), 0, m)
     is_max = x == m
@@ -101,19 +140,18 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> np.ndarray:
 # --8<-- [start:softmax]
 def softmax(x, axis=-1) -> np.ndarray:
     """Return ``exp(x - max) / sum(exp(x - max))`` along ``axis``."""
-    x = _as_float_array(x)
-    axes = _check_axis(axis, x.shape)
+    x, axes = _check_reduction(x, axis)
+    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
     with np.errstate(over="ignore"):
-        e = np.exp(x - np.max(x, axis=axes, keepdims=True))
+        e = np.exp(x - m)
     return e / np.sum(e, axis=axes, keepdims=True)
 
 
 def log_softmax(x, axis=-1) -> np.ndarray:
     """Return ``x - logsumexp(x)`` along ``axis``; it never overflows."""
-    x = _as_float_array(x)
-    axes = _check_axis(axis, x.shape)
+    x, axes = _check_reduction(x, axis)
     # Shift by the maximum, or by 0 where it is not finite.
-    m = np.max(x, axis=axes, keepdims=True)
+    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)
     with np.errstate(over="ignore"):
         shifted = x - m
@@ -132,28 +170,9 @@ def cross_entropy(logits, targets) -> float:
 
     ``logits`` is ``(N, C)``; ``targets`` holds N class indices.
     """
-    logits = _as_float_array(logits)
-    targets = np.asarray(targets)
-    if logits.ndim != 2:
-        raise ValueError(
-            f"expected logits of shape (N, C), got shape {logits.shape}"
-        )
-    if not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(
-            f"expected integer class targets, got dtype {targets.dtype}"
-        )
-    n, c = logits.shape
-    if targets.shape != (n,):
-        raise ValueError(
-            f"expected targets of shape ({n},), got shape {targets.shape}"
-        )
-    if targets.min() < 0 or targets.max() >= c:
-        raise ValueError(
-            f"targets must lie in [0, {c}), got values from "
-            f"{targets.min()} to {targets.max()}"
-        )
+    logits, targets = _check_cross_entropy(logits, targets)
     log_p = log_softmax(logits, axis=1)
-    return float(-log_p[np.arange(n), targets].mean())
+    return float(-log_p[np.arange(len(targets)), targets].mean())
 
 
 # --8<-- [end:cross_entropy]
@@ -161,19 +180,17 @@ def cross_entropy(logits, targets) -> float:
 
 # --8<-- [start:streaming_logsumexp]
 def streaming_logsumexp(blocks: Iterable) -> float:
-    """Return the ``logsumexp`` of ``blocks``, holding one block at a time."""
+    """Return the ``logsumexp`` of ``blocks``, holding one block at a time.
+
+    No values at all (no blocks, or only empty ones) give -inf, as logsumexp.
+    """
     running_max = -np.inf
     # the sum of exp(value - running_max) over the values seen so far
     running_sum = 0.0
-    seen, has_nan, has_inf = 0, False, False
+    has_nan, has_inf = False, False
     for block in blocks:
         block = _as_float_array(block).astype(np.float64, copy=False)
-        if block.size == 0:
-            raise ValueError(
-                f"expected non-empty blocks, got one of shape {block.shape}"
-            )
-        seen += block.size
-        block_max = float(block.max())  # nan if the block holds a nan
+        block_max = float(block.max(initial=-np.inf))  # nan if there is a nan
         has_nan |= bool(np.isnan(block_max))
         has_inf |= block_max == np.inf
         # exp(-inf) adds nothing; +inf and nan decide the result below.
@@ -184,8 +201,6 @@ def streaming_logsumexp(blocks: Iterable) -> float:
             running_sum *= np.exp(running_max - block_max)
             running_max = block_max
         running_sum += float(np.sum(np.exp(block - running_max)))
-    if seen == 0:
-        raise ValueError("expected at least one non-empty block")
     if has_nan or has_inf:
         return np.nan if has_nan else np.inf  # as SciPy: a nan wins over +inf
     return (
@@ -206,15 +221,7 @@ def clip_grad_norm(
 
     Return the norm they had before.
     """
-    for g in grads:
-        if not isinstance(g, np.ndarray) or not np.issubdtype(
-            g.dtype, np.floating
-        ):
-            raise TypeError(
-                f"expected floating-point NumPy arrays, got {type(g).__name__}"
-            )
-    if max_norm < 0:
-        raise ValueError(f"max_norm must be non-negative, got {max_norm}")
+    _check_grads(grads, max_norm)
     # The norm of the per-array norms is the norm of all entries together.
     total_norm = float(np.linalg.norm([np.linalg.norm(g) for g in grads]))
     # As torch.nn.utils.clip_grad_norm_: eps keeps the division finite, and

@@ -12,12 +12,28 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
-from snippets.diagnostics import STATISTICS, LayerStats, make_model, run_experiment
+from snippets.diagnostics import STATISTICS, LayerStats, make_model, run_experiment, train_step
 
 
 def small_model() -> nn.Sequential:
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+@pytest.mark.parametrize("max_norm", [None, 1e-3])
+def test_train_step_is_one_sgd_step_on_the_mean_squared_error(max_norm):
+    """The loss before the step, and the update of torch's own loop (clipped or not)."""
+    x, y = torch.randn(16, 5, generator=torch.Generator().manual_seed(1)), torch.zeros(16, 1)
+    ours, theirs = small_model(), small_model()
+    loss = train_step(ours, torch.optim.SGD(ours.parameters(), lr=0.1), x, y, max_norm)
+    reference = nn.functional.mse_loss(theirs(x), y)
+    reference.backward()
+    if max_norm is not None:
+        nn.utils.clip_grad_norm_(theirs.parameters(), max_norm)
+    torch.optim.SGD(theirs.parameters(), lr=0.1).step()
+    assert loss == pytest.approx(reference.item(), rel=1e-6)
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
 
 
 def test_recorded_statistics_equal_direct_computation():

@@ -129,6 +129,23 @@ def test_power_zero_and_a_tiny_quotient_have_torchs_gradients():
     assert a.grad == pytest.approx(at.grad.item(), rel=1e-15)
 
 
+def test_a_quotient_that_overflows_has_torchs_nan_gradient():
+    """Regression: d(a/b)/db = -g ((a/b)/b), grouped as PyTorch groups it. With a
+    saturated tanh (g = 0) and (a/b)/b overflowing to inf, 0 * inf is nan in both;
+    grouped as (-g (a/b))/b it was 0."""
+    a, b = Tensor([-0.92, 0.5], requires_grad=True), Tensor([1e-200, 2.0], requires_grad=True)
+    from snippets.reverse_mode import tanh
+
+    with np.errstate(all="ignore"):
+        tanh(a / b).sum().backward()
+    at = torch.tensor([-0.92, 0.5], dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor([1e-200, 2.0], dtype=torch.float64, requires_grad=True)
+    torch.tanh(at / bt).sum().backward()
+    np.testing.assert_allclose(b.grad, bt.grad.numpy(), rtol=1e-15)  # nan where torch has nan
+    np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=1e-15)
+    assert np.isnan(b.grad[0])
+
+
 def test_three_layer_mlp_loss_and_gradients_match_torch():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(16, 8)), rng.normal(size=(16, 3))
