@@ -1,4 +1,4 @@
-"""Figures of the diagnostics chapter, drawn by overrides/hooks/figures.py."""
+"""Figures of the diagnostics chapter, drawn by book_build/figures.py."""
 
 import functools
 

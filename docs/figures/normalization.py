@@ -1,4 +1,4 @@
-"""Figures of the normalization chapter, drawn by overrides/hooks/figures.py."""
+"""Figures of the normalization chapter, drawn by book_build/figures.py."""
 
 import matplotlib.pyplot as plt
 import numpy as np

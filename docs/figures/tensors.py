@@ -1,4 +1,4 @@
-"""Figures of the tensors chapter, drawn by overrides/hooks/figures.py."""
+"""Figures of the tensors chapter, drawn by book_build/figures.py."""
 
 import matplotlib.pyplot as plt
 import numpy as np
