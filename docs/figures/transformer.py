@@ -123,7 +123,9 @@ def plot_mask():
         # Vector cells, not an image: the dark version recolours them.
         edges = np.arange(length + 1) - 0.5
         cells = ListedColormap(["#ffffff", "#2f67b0"])
-        ax.pcolormesh(edges, edges, mask, cmap=cells, edgecolors="gray", linewidth=0.5)
+        ax.pcolormesh(
+            edges, edges, mask, cmap=cells, edgecolors="gray", linewidth=0.5
+        )
         ax.set_aspect("equal")
         ax.invert_yaxis()
         ax.set_title(name, fontsize=11)
