@@ -46,7 +46,7 @@ def plot_contraction_order():
     for row, count, best in zip(rows, counts, greedy, strict=True):
         note = "  greedy's pick" if best else ""
         ax.text(count * 1.15, row, f"{count:.2g}{note}", va="center")
-    ax.set_xlim(1e5, 1e11)
+    ax.set_xlim(1e5, 1e10)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -40,6 +40,24 @@ def _arrow(ax, vector, colour, label, offset=(0.1, 0.1)):
     ax.text(vector[0] + offset[0], vector[1] + offset[1], label, color=colour)
 
 
+def _arrow_out(ax, vector, colour, label, gap):
+    """An arrow from the origin, labelled ``gap`` to the side its tip points.
+
+    The label sits beside the tip, on the outer side, so that a label at the
+    end of a semi-axis stays clear of its ellipse.
+    """
+    _arrow(ax, vector, colour, "")
+    side = 1 if vector[0] >= 0 else -1
+    ax.text(
+        vector[0] + side * gap,
+        vector[1],
+        label,
+        color=colour,
+        ha="left" if side > 0 else "right",
+        va="center",
+    )
+
+
 def plot_square_circle():
     """The unit square and circle, and their images under [[2, 1], [0, 1]]."""
     square = np.array([[0, 1, 1, 0], [0, 0, 1, 1]], dtype=float)
@@ -55,7 +73,7 @@ def plot_square_circle():
         ellipse = m @ CIRCLE
         ax.plot(ellipse[0], ellipse[1], color=ORANGE, linewidth=1.5)
         names = ("e₁", "e₂") if title == "x" else ("Ae₁", "Ae₂")
-        _arrow(ax, m[:, 0], PINK, names[0], (-0.2, -0.55))
+        _arrow(ax, m[:, 0], PINK, names[0], (0.1, -0.6))
         _arrow(ax, m[:, 1], GREEN, names[1], (-0.9, 0.15))
     axes[1].text(3.05, 1.05, "(3, 1)", ha="right", va="bottom")
     fig.tight_layout()
@@ -199,7 +217,7 @@ def plot_projection():
     ax.set_ylim(-1.5, 3.5)
     t = np.linspace(-2, 5, 2)
     ax.plot(t, t, color=BLUE, linewidth=2)
-    ax.text(3.45, 2.8, "span of q", color=BLUE)
+    ax.text(3.6, 3.2, "span of q", color=BLUE)
     rng = np.random.default_rng(0)
     for x in rng.uniform([-1, -1], [4, 3], size=(10, 2)):
         y = p @ x
@@ -245,7 +263,8 @@ def plot_quadratic_forms():
             ax.contour(
                 x1, x2, q, levels=[0], colors="0.4", linestyles="dashed"
             )
-        _plane(ax, 2, f"{name}: λ = {w[1]:g}, {w[0]:g}")
+        values = f"{w[1]:g}, {w[0]:g}".replace("-", "\N{MINUS SIGN}")
+        _plane(ax, 2, f"{name}: λ = {values}")
     t = np.linspace(0, np.pi, 200)
     ax = grid[1, 1]
     for (name, a), colour in zip(QUADRATICS, colours, strict=True):
@@ -256,7 +275,7 @@ def plot_quadratic_forms():
     ax.set_xlabel("angle t of x = (cos t, sin t)")
     ax.set_ylabel("xᵀAx")
     ax.set_title("on the unit circle")
-    ax.set_ylim(-1.3, 5.4)
+    ax.set_ylim(-1.3, 6.4)
     ax.legend(fontsize=11, loc="upper right")
     fig.tight_layout()
     return fig
@@ -286,9 +305,9 @@ def plot_svd_steps():
         names = ("v₁", "v₂") if title.startswith("x") else ("", "")
         if title.startswith("U"):
             names = (r"$\sigma_1 u_1$", r"$\sigma_2 u_2$")
-        shift = 0.08 if k < 2 else 0.35
-        _arrow(ax, first, ORANGE, names[0], (shift, -2 * shift))
-        _arrow(ax, second, GREEN, names[1], (shift, shift))
+        gap = 0.08 if k < 2 else 0.5
+        _arrow_out(ax, first, ORANGE, names[0], gap)
+        _arrow_out(ax, second, GREEN, names[1], gap)
         ax.plot(*(m @ point), "o", color=PINK, markersize=6)
     grid[1, 0].text(
         -6.9, -6.9, rf"$\sigma$ = {s[0]:.2f}, {s[1]:.2f}", va="bottom"
