@@ -10,9 +10,7 @@ go: no later pass over the page's markup.
   reader opens them (``code-setup.js``). The block's ``data-copy`` holds the whole
   program, which the copy button gives.
 - A ``console`` block copies only the commands it shows.
-- Each block carries its copy button from the start (``page.js`` runs it) and its
-  visible line count as ``--lines``, which the stylesheet uses to reserve an
-  off-screen block's true height.
+- Each block carries its copy button from the start (``page.js`` runs it).
 - Pygments wraps every name, operator, punctuation mark and space in a ``<span>``
   that the theme draws in the plain code colour anyway; those spans are left
   out, since on a code-heavy page they would be most of its elements.
@@ -79,11 +77,10 @@ def format_fence(source: str, language: str, class_name: str, options, md, **kwa
         shown = source.rstrip("\n")
         if language == "console":
             copy = console_commands(shown.split("\n"))
-    lines = shown.count("\n") + 1 + (1 if folded else 0)
     div_classes = " ".join([f"language-{language or 'text'}", "highlight", *classes])
     data = f' data-copy="{html.escape(copy, quote=True)}"' if copy is not None else ""
     body = folded + highlight(shown + "\n", language)
     return (
         f'<div class="{div_classes}"{data}><pre><span></span>{COPY_BUTTON}'
-        f'<code style="--lines: {lines}">{body}</code></pre></div>'
+        f"<code>{body}</code></pre></div>"
     )

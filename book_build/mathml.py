@@ -59,11 +59,10 @@ FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element,
-# whose attributes before its class (pages.py's data-later) and other
-# classes pass to the formula's box.
+# whose other classes pass to the formula's box.
 # Inline math takes the punctuation that follows it, to keep them together.
 _ARITHMATEX = re.compile(
-    r"<(?P<tag>span|div)(?P<attributes>(?: [\w-]+)*)"
+    r"<(?P<tag>span|div)"
     r' class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
     r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
     r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
@@ -316,7 +315,7 @@ def render_arithmatex(page_html: str) -> str:
         if match["display"] is not None:
             mathml = latex_to_mathml(match["display"], display=True)
             # The box scrolls sideways where the formula is wider than the column.
-            box = f'<div{match["attributes"]} class="math-display{match["classes"]}">{mathml}</div>'
+            box = f'<div class="math-display{match["classes"]}">{mathml}</div>'
             return box + (match["punctuation"] or "")
         mathml = latex_to_mathml(match["inline"], display=False)
         if match["punctuation"]:

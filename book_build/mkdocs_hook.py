@@ -5,8 +5,7 @@ call into the plain functions of ``book_build``. The only module that imports Mk
 2. on_page_markdown a chapter gets its notebook bar under the title
    (then Python-Markdown runs ``book_build.markdown`` and the code fences of
    ``book_build.code``, both configured in mkdocs.yml)
-3. on_page_content  notebook pages restyled; figures themed and numbered; off-screen
-                    blocks marked
+3. on_page_content  notebook pages restyled; figures themed and numbered
 4. on_page_context  the search index reads the formulas as text, not LaTeX
 5. on_post_page     LaTeX to MathML; the print-site plugin's assets off the other pages
 6. on_post_build    the print page made static and its math rendered; the 404 page's
@@ -66,7 +65,7 @@ def on_page_content(html: str, page, config, files) -> str:
         for f in files
         if f.src_uri.startswith("figures/") and f.src_uri.endswith(".svg")
     }
-    return pages.mark_later_blocks(figures.show_figures(html, sizes))
+    return figures.show_figures(html, sizes)
 
 
 @event_priority(10)  # just before the search plugin reads the page

@@ -178,7 +178,7 @@ def code_block(inner_html: str) -> str:
     """The markup pymdownx.highlight gives a fenced block, around highlighted HTML."""
     return (
         f'<div class="language-python highlight"><pre><span></span>{COPY_BUTTON}'
-        f'<code style="--lines: {inner_html.count(chr(10)) or 1}">{inner_html}</code></pre></div>'
+        f"<code>{inner_html}</code></pre></div>"
     )
 
 
@@ -186,8 +186,7 @@ def output_block(text: str) -> str:
     """A text output, as the chapters show their expected outputs."""
     return (
         f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
-        f'<code style="--lines: {text.rstrip(chr(10)).count(chr(10)) + 1}">'
-        f"{html_lib.escape(text)}</code></pre></div>"
+        f"<code>{html_lib.escape(text)}</code></pre></div>"
     )
 
 
@@ -257,8 +256,7 @@ def restyle(
             # theme would not let scroll: it would widen a phone's page.
             for pre in rendered.select("div.highlight > pre"):
                 if pre.code is None:
-                    lines = pre.get_text().rstrip("\n").count("\n") + 1
-                    code = soup.new_tag("code", attrs={"style": f"--lines: {lines}"})
+                    code = soup.new_tag("code")
                     code.extend(list(pre.contents))
                     pre.append(code)
             html = _MARKDOWN_LINK.sub(r'href="\1.html\2"', rendered.decode_contents())

@@ -1,30 +1,14 @@
-"""Page transforms over Markdown and HTML: pinned versions, the glossary table, the
-marking of off-screen blocks and the one-page print version."""
+"""Page transforms over Markdown and HTML: pinned versions, the glossary table and
+the one-page print version."""
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.formatter import HTMLFormatter
-
-# HTML's void elements: no closing tag, no content.
-VOID_ELEMENTS = {
-    "area",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "wbr",
-}
 
 
 class PageError(Exception):
@@ -94,100 +78,6 @@ def glossary_table(path: Path) -> str:
         seen_definitions.add(definition)
     rows = sorted(rows_by_key.values(), key=lambda r: r[0].lower())
     return "\n".join(["| Term | Meaning |", "| --- | --- |", *(f"| {t} | {d} |" for t, d in rows)])
-
-
-# --- off-screen blocks: the browser may skip those below the first screen ---------
-
-# The first screen, in CSS pixels, and what each kind of content is at least as
-# tall as there. The estimate errs low, so that no block that could be on the
-# first screen is marked: the tallest usual window (1440 px of screen, 1300 of
-# page), text at its widest column (1280 px and up: 16 px type in a 688 px
-# column, some 90 characters to a 26 px line; counted as 100 to a 24 px line),
-# code at 19 px a line (counted as 18), a heading, row, item or formula at 24 px.
-FIRST_SCREEN_PX = 1300
-_TEXT_CHARS_PER_LINE, _TEXT_LINE_PX, _CODE_LINE_PX, _ROW_PX = 100, 24, 18, 24
-_ROWS = {"h1", "h2", "h3", "h4", "h5", "h6", "tr", "li", "dt", "math"}
-_OPENING_TAG = re.compile(r"<[a-zA-Z][\w-]*([^>]*)>")
-
-
-class _Blocks(HTMLParser):
-    """The top-level elements of a page's content: where each opening tag
-    starts, and a low estimate of the height its visible content takes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.depth = 0
-        self.blocks: list[tuple[tuple[int, int], float]] = []  # (line, column), height
-        self.hidden = 0  # depth inside what is not drawn: <template>, a closed <details>' body
-        self.closed_details: list[int] = []
-        self.in_code = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if self.depth == 0:
-            self.blocks.append((self.getpos(), 0.0))
-        if tag in VOID_ELEMENTS:
-            return
-        self.depth += 1
-        if self.hidden or tag == "template":
-            self.hidden += 1
-            return
-        if tag == "details" and "open" not in attributes:
-            self.closed_details.append(self.depth)
-        elif tag == "summary" and self.closed_details:
-            self.closed_details.append(-self.depth)  # the summary of a closed <details> shows
-        if tag == "code" and "--lines:" in (attributes.get("style") or ""):
-            lines = int(re.search(r"--lines:\s*(\d+)", attributes["style"])[1])
-            self._add(lines * _CODE_LINE_PX)
-            self.in_code += 1
-        elif tag in _ROWS:
-            self._add(_ROW_PX)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in VOID_ELEMENTS:
-            return
-        if self.hidden:
-            self.hidden -= 1
-        elif self.closed_details and abs(self.closed_details[-1]) == self.depth:
-            self.closed_details.pop()
-        elif tag == "code" and self.in_code:
-            self.in_code -= 1
-        self.depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.depth == 0 or self.hidden or self.in_code:
-            return
-        self._add(len(data.strip()) / _TEXT_CHARS_PER_LINE * _TEXT_LINE_PX)
-
-    def _in_closed_body(self) -> bool:
-        return bool(self.closed_details) and self.closed_details[-1] > 0
-
-    def _add(self, px: float) -> None:
-        if not self._in_closed_body():
-            start, height = self.blocks[-1]
-            self.blocks[-1] = (start, height + px)
-
-
-def mark_later_blocks(html: str, first_screen_px: float = FIRST_SCREEN_PX) -> str:
-    """Add the attribute ``data-later`` to each top-level element of a page's content
-    that starts, by a low estimate of the heights above it, below the first screen."""
-    parser = _Blocks()
-    parser.feed(html)
-    parser.close()
-    line_starts = [0]
-    for line in html.split("\n")[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
-    top, cuts = 0.0, []
-    for (line, column), height in parser.blocks:
-        if top >= first_screen_px:
-            cuts.append(line_starts[line - 1] + column)
-        top += height
-    out, last = [], 0
-    for at in cuts:
-        after_name = _OPENING_TAG.match(html, at).start(1)
-        out += [html[last:after_name], " data-later"]
-        last = after_name
-    return "".join(out) + html[last:]
 
 
 # --- the one-page print version (the print-site plugin's page, made static) --------

@@ -166,8 +166,8 @@ REVEAL_BLOCK = """(block) => {
     }
     const next = block.nextElementSibling;
     const output = next && next.classList.contains("la-output");
-    // textContent: an output block off screen is not drawn (content-visibility),
-    // and innerText of what is not drawn is empty.
+    // textContent: an output block in a closed solution or another tab is not
+    // drawn, and innerText of what is not drawn is empty.
     return output ? next.querySelector("code").textContent : null;
 }"""
 
@@ -214,12 +214,10 @@ def copy_every_program(tab, programs: list) -> dict:
 
 def draw_everything(tab) -> None:
     """Draw every block and image as scrolling to the end and opening every
-    solution and tab would: those below the first screen are skipped
-    (content-visibility), images load lazily, and a tab's blocks are as wide as
-    the first tab's, so showing them one under another measures each."""
+    solution and tab would: images load lazily, and a tab's blocks are as wide
+    as the first tab's, so showing them one under another measures each."""
     tab.add_style_tag(
-        content="* { content-visibility: visible !important }"
-        " .tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
+        content=".tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
     )
     tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     tab.evaluate("document.querySelectorAll('article img').forEach(i => i.loading = 'eager')")
@@ -312,7 +310,6 @@ def tour(browser, server: str, site: Path, width: int, height: int, visit) -> di
         run_check(found, "load", open_page, tab, f"{server}/{name}")
         tab.wait_for_timeout(300)  # a layout shift is reported after the frame that made it
         run_check(found, "shifts", tab.evaluate, "window.laShifts")
-        run_check(found, "off_screen", tab.evaluate, OFF_SCREEN_CODE)
         visit(tab, name, found)
         found["problems"] = list(tab.problems)
         tab.evaluate("localStorage.clear()")  # no scheme or tab chosen here reaches the next
@@ -408,21 +405,9 @@ def test_every_code_and_output_block_fits_its_box_at_1280_px(wide_tour):
 
 
 @pytest.mark.parametrize("viewport", ["wide", "phone"])
-def test_off_screen_code_is_skipped_but_keeps_its_height(request, viewport):
-    """extra.css lets the browser skip code blocks out of view, and reserves the
-    height of their line count: the page must not jump when they are drawn."""
-    skipped = 0
-    for name, found in findings(request.getfixturevalue(f"{viewport}_tour"), "off_screen"):
-        skipped += found["skipped"]
-        errors = found["errors"]
-        assert max(errors, default=0) <= 4, f"{name}: reserved heights off by {errors}"
-    assert skipped > 50  # the long chapters have many blocks below the fold
-
-
-@pytest.mark.parametrize("viewport", ["wide", "phone"])
 def test_pages_do_not_shift_as_they_load(request, viewport):
     """Nothing on the first screen moves once drawn (Lighthouse's cumulative
-    layout shift): a block the browser may skip off screen must not be on it."""
+    layout shift)."""
     checked, shifted = 0, []
     for name, shifts in findings(request.getfixturevalue(f"{viewport}_tour"), "shifts"):
         total = sum(shift["value"] for shift in shifts)
@@ -512,16 +497,6 @@ BLOCK_WIDTHS = """() => [...document.querySelectorAll("article pre > code")]
         overflow: code.scrollWidth - code.clientWidth,
         line: code.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), ""),
     }))"""
-
-
-OFF_SCREEN_CODE = """() => {
-    const blocks = [...document.querySelectorAll("pre > code")];
-    const reserved = blocks.map(c => c.getBoundingClientRect().height);
-    const skipped = blocks.filter(c => !c.checkVisibility({contentVisibilityAuto: true})).length;
-    blocks.forEach(c => c.style.contentVisibility = "visible");
-    const drawn = blocks.map(c => c.getBoundingClientRect().height);
-    return {skipped, errors: reserved.map((h, i) => Math.abs(h - drawn[i]))};
-}"""
 
 
 # Every layout shift as the page loads, with what moved. Shifts flagged as
@@ -968,8 +943,6 @@ def test_the_home_page_offers_bibtex_to_cite_the_book(page, server):
     page.goto(f"{server}/index.html", wait_until="networkidle")
     assert page.locator("article h2#cite-this-book").count() == 1
     block = page.locator("article h2#cite-this-book ~ div.highlight").first
-    # text_content: the block may be off screen, where content-visibility leaves
-    # innerText empty.
     assert block.locator("code .nc").first.text_content() == "@misc"  # BibTeX
     block.scroll_into_view_if_needed()
     block.hover()
@@ -983,8 +956,7 @@ def test_the_home_page_offers_bibtex_to_cite_the_book(page, server):
 def test_an_equation_the_text_refers_to_is_numbered(page, server):
     page.goto(f"{server}/normalization.html", wait_until="networkidle")
     equation = page.locator("article .equation#eq-batchnorm-backward")
-    equation.scroll_into_view_if_needed()  # off screen, content-visibility skips it
-    # text_content: innerText stays empty until the browser has drawn the block.
+    equation.scroll_into_view_if_needed()
     assert equation.locator(".equation__number").text_content() == "(1)"
     assert equation.locator("math").count() == 1
     math_box = equation.locator("math").bounding_box()

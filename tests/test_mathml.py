@@ -20,10 +20,9 @@ def test_arithmatex_inline_and_display_become_mathml():
     assert "∑" in out  # the summation sign
 
 
-def test_a_display_formulas_attributes_and_other_classes_pass_to_its_box():
-    # book_build/pages.py marks blocks below the first screen data-later.
-    out = mathml.render_arithmatex('<div data-later class="arithmatex wide">\\[x^2\\]</div>.')
-    assert out.startswith('<div data-later class="math-display wide"><math ')
+def test_a_display_formulas_other_classes_pass_to_its_box():
+    out = mathml.render_arithmatex('<div class="arithmatex wide">\\[x^2\\]</div>.')
+    assert out.startswith('<div class="math-display wide"><math ')
     assert out.endswith("</math></div>.")
 
 

@@ -62,13 +62,13 @@ def test_cells_become_the_themes_blocks():
     # The code cell is a highlighted block with its copy button; the image has its alt.
     assert (
         f'<div class="language-python highlight"><pre><span></span>{COPY_BUTTON}'
-        '<code style="--lines: 2"><span class="nb">print</span>'
+        '<code><span class="nb">print</span>'
         '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
     ) in out
     # The text output is an output block, as the chapters' expected outputs are.
     assert (
         f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
-        '<code style="--lines: 1">a &lt; b\n</code></pre></div>'
+        "<code>a &lt; b\n</code></pre></div>"
     ) in out
     assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
     assert images["figures/nb-bb-2.png"] == b"\x00\x00\x00"

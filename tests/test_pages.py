@@ -257,39 +257,3 @@ def test_the_built_print_page_is_one_document_ready_to_print(built_site):
     assert all(' open=""' in tag for tag in re.findall(r"<details[^>]*>", html))
     assert "Figure 1:" not in html  # one caption per figure: the page's own numbering
     assert html.count('class="figure-number">Figure 1.</span>') >= 5
-
-
-def test_blocks_below_the_first_screen_are_marked_later():
-    # 40 paragraphs of 500 characters: 120 px each by the hook's low estimate,
-    # so the first screen (1300 px) holds the first 11; the rest are marked.
-    paragraph = "<p>" + "x" * 500 + "</p>\n"
-    out = pages.mark_later_blocks("<h1>Title</h1>\n" + paragraph * 40)
-    blocks = out.split("\n")[:-1]
-    marked = [k for k, block in enumerate(blocks) if block.startswith("<p data-later>")]
-    assert blocks[0] == "<h1>Title</h1>"
-    # h1 (24 px) and 11 paragraphs (1320 px) start above 1300 px; the 12th and later do not.
-    assert marked == list(range(12, 41))
-
-
-def test_marking_keeps_classes_and_counts_only_what_shows():
-    code = '<div class="highlight"><pre><code style="--lines: 80">{}</code></pre></div>'
-    hidden = '<template class="la-setup">' + "y" * 50_000 + "</template>"
-    closed = "<details><summary>Solution</summary><p>" + "z" * 50_000 + "</p></details>"
-    html = "\n".join([code.format(hidden), closed, code.format(""), "<p>after</p>"])
-    out = pages.mark_later_blocks(html)
-    # 80 code lines (1440 px by the estimate) fill the first screen; what the
-    # template and the closed <details> hold adds nothing.
-    first, details, second, last = out.split("\n")
-    assert first == code.format(hidden)
-    assert details.startswith("<details data-later>")
-    assert second.startswith('<div data-later class="highlight">')
-    assert last == "<p data-later>after</p>"
-    # A class-free element stays class-free: the theme styles tables by table:not([class]).
-    table = pages.mark_later_blocks(code.format("") * 2 + "\n<table><tr><td>1</td></tr></table>")
-    assert table.endswith("<table data-later><tr><td>1</td></tr></table>")
-
-
-def test_first_screen_blocks_are_not_marked():
-    code = '<div class="highlight"><pre><code style="--lines: 3">a\n</code></pre></div>'
-    html = '<h1>T</h1>\n<p class="note">short</p>\n' + code
-    assert pages.mark_later_blocks(html) == html

@@ -217,9 +217,7 @@
   // The theme's inline script (content.tabs.link) restores the last choice
   // from __tabs before the first paint; this keeps all sets in step and saves
   // the choice in the same place.
-  // That inline script reads each label's innerText, which is empty for a tab
-  // set drawn later (content-visibility, book_build/pages.py); those
-  // sets are restored here, from textContent, still off screen.
+  // Labels are matched by textContent, which holds even for a set not drawn.
   const tabSets = document.querySelectorAll(".tabbed-set");
   // In every tab set, choose the first of `names` that the set has.
   function chooseTabs(names) {
