@@ -97,7 +97,7 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert not re.search(r"jp-|<style|<script|\$\$", article)
     code = (
         '<div class="language-python highlight"><pre><span></span>'
-        '<nav class="md-code__nav">.*?</nav><code style'
+        '<nav class="md-code__nav">.*?</nav><code>'
     )
     assert len(re.findall(code, article)) >= 3  # highlighted, with copy buttons
     assert article.count("<math") >= 3 and "arithmatex" not in article
