@@ -12,22 +12,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-import yaml
 
-from book_build import figures, mathml, notebooks
+from book_build import blocks, figures, mathml, notebooks
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _snippet_options() -> dict:
-    """pymdownx.snippets' options as mkdocs.yml sets them (its !!python tags skipped)."""
-    loader = type("Loader", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
-    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), loader)
-    for extension in config["markdown_extensions"]:
-        if isinstance(extension, dict) and "pymdownx.snippets" in extension:
-            return extension["pymdownx.snippets"]
-    return {}
 
 
 def main(argv: list[str]) -> int:
@@ -42,8 +30,9 @@ def main(argv: list[str]) -> int:
     if step == "figures":
         written = figures.draw_all(REPO)
     else:
-        site_url = "https://linear-algebra-for-deep-learning.github.io/book/"
-        found = notebooks.chapter_notebooks(REPO / "docs", _snippet_options(), site_url)
+        config = blocks.mkdocs_config(REPO / "mkdocs.yml")
+        expand = blocks.snippet_expander(blocks.snippet_options(config))
+        found = notebooks.chapter_notebooks(REPO / "docs", expand, config["site_url"])
         written = {f"{Path(uri).stem}.ipynb": nbformat.writes(nb) for uri, nb in found.items()}
     for name, text in written.items():
         path = folder / Path(name).name

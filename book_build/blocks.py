@@ -14,8 +14,10 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import markdown
+import yaml
 
 SETUP_MARKER = "# /setup"
 
@@ -186,6 +188,20 @@ def console_commands(body: list[str]) -> str:
             commands.append(_PROMPT.sub("", line))
         continued = bool(commands) and commands[-1].endswith("\\")
     return "\n".join(commands)
+
+
+def mkdocs_config(path: Path) -> dict:
+    """mkdocs.yml as plain data, its python tags read as None: MkDocs' own loader
+    imports every plugin, which costs a process seconds."""
+    loader = type("Loader", (yaml.SafeLoader,), {})
+    loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
+    return yaml.load(path.read_text(encoding="utf-8"), loader)
+
+
+def snippet_options(config: dict) -> dict:
+    """pymdownx.snippets' options in a ``mkdocs_config``."""
+    found = [e for e in config["markdown_extensions"] if isinstance(e, dict)]
+    return next(e["pymdownx.snippets"] for e in found if "pymdownx.snippets" in e)
 
 
 def snippet_expander(snippet_options: dict) -> Callable[[str], str]:

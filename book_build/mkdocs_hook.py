@@ -21,16 +21,16 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
 
-from book_build import figures, mathml, notebooks, pages
+from book_build import blocks, figures, mathml, notebooks, pages
 
 
 def on_files(files, config):
     root = Path(config.config_file_path).parent
     for uri, svg in figures.draw_all(root, root / ".cache" / "figures").items():
         files.append(File.generated(config, uri, content=svg))
-    snippet_options = config["mdx_configs"]["pymdownx.snippets"]
+    expand = blocks.snippet_expander(config["mdx_configs"]["pymdownx.snippets"])
     for uri, notebook in notebooks.chapter_notebooks(
-        Path(config["docs_dir"]), snippet_options, config["site_url"] or ""
+        Path(config["docs_dir"]), expand, config["site_url"] or ""
     ).items():
         content = nbformat.writes(notebook)
         files.append(File.generated(config, notebooks.notebook_uri(uri), content=content))

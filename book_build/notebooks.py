@@ -25,13 +25,14 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
 from bs4 import BeautifulSoup, Tag
 
-from book_build.blocks import fences, notebook_code, page_programs, snippet_expander
+from book_build.blocks import fences, notebook_code, page_programs
 from book_build.code import COPY_BUTTON
 
 NOTEBOOK_DIR = "notebooks"
@@ -132,20 +133,25 @@ def is_chapter(text: str) -> bool:
 
 
 def chapter_notebooks(
-    docs_dir: Path, snippet_options: dict, site_url: str
+    docs_dir: Path, expand: Callable[[str], str], site_url: str
 ) -> dict[str, nbformat.NotebookNode]:
-    """Notebook of every chapter under ``docs_dir``, by the chapter's path relative to it."""
-    expand = snippet_expander(snippet_options)
+    """Notebook of every chapter under ``docs_dir``, by the chapter's path relative to
+    it; ``expand`` expands a page's includes (``blocks.snippet_expander``)."""
     notebooks = {}
     for page in sorted(docs_dir.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         if is_chapter(text):
             uri = page.relative_to(docs_dir).as_posix()
-            code = [notebook_code(program) for program in page_programs(text, expand)]
-            notebooks[uri] = page_to_notebook(
-                expand(text), site_url, absolute_link(uri, site_url), code
-            )
+            notebooks[uri] = chapter_notebook(text, uri, expand, site_url)
     return notebooks
+
+
+def chapter_notebook(
+    text: str, uri: str, expand: Callable[[str], str], site_url: str
+) -> nbformat.NotebookNode:
+    """The notebook of the chapter ``text``, found at ``uri`` under docs/."""
+    code = [notebook_code(program) for program in page_programs(text, expand)]
+    return page_to_notebook(expand(text), site_url, absolute_link(uri, site_url), code)
 
 
 def notebook_uri(page_uri: str) -> str:

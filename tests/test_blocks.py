@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from book_build import blocks
 
-from conftest import REPO
+from conftest import REPO, expand
 
 PAGES = sorted((REPO / "docs").glob("*.md"))
 
 
-def _snippet_options() -> dict:
-    loader = type("Loader", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
-    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), loader)
-    found = [e for e in config["markdown_extensions"] if isinstance(e, dict)]
-    return next(e["pymdownx.snippets"] for e in found if "pymdownx.snippets" in e)
-
-
-EXPAND = blocks.snippet_expander(_snippet_options())
+EXPAND = expand
 
 
 def test_fences_nest_close_on_a_longer_run_and_know_outputs():

@@ -33,16 +33,14 @@ import subprocess
 import sys
 import traceback
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
-from mkdocs.config import load_config
 from pytest_codeblocks import extract_from_buffer
 
 from book_build import blocks
 
-from conftest import REPO, UPDATES
+from conftest import REPO, UPDATES, expand
 
 DOCS = REPO / "docs"
 SHELLS = {"sh", "bash"}
@@ -62,19 +60,6 @@ KNOWN_KEYWORDS = {"expected-output", "expected-output-ignore-whitespace"}
 def pages() -> list[Path]:
     """Every Markdown page of the site."""
     return sorted(DOCS.rglob("*.md"))
-
-
-@cache
-def expander():
-    """Expand ``--8<--`` includes as the site does (mkdocs.yml's snippet options)."""
-    return blocks.snippet_expander(
-        load_config(str(REPO / "mkdocs.yml"))["mdx_configs"]["pymdownx.snippets"]
-    )
-
-
-def expand(text: str) -> str:
-    """Return ``text`` with every ``--8<--`` include replaced by what it includes."""
-    return expander()(text)
 
 
 @dataclass
@@ -119,7 +104,7 @@ def cases_of(page: Path) -> list[tuple[Case, list[str]]]:
     if errors:
         return [(Case(name, int(errors[0].split()[1].rstrip(":")), error="; ".join(errors)), [])]
     try:
-        programs = blocks.page_programs(text, expander())
+        programs = blocks.page_programs(text, expand)
         extracted = extract_from_buffer(io.StringIO(expand(text)), max_num_lines=10**6)
     except blocks.BlockError as error:
         line = int(str(error).split()[1].rstrip(":"))

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import yaml
-from mkdocs.config import load_config
 
-from conftest import REPO
+from conftest import REPO, mkdocs_config
 
 DOCS = REPO / "docs"
 
@@ -47,8 +46,7 @@ def test_build_is_strict_and_silent(built_site):
 
 
 def test_every_page_is_in_the_nav():
-    config = load_config(str(REPO / "mkdocs.yml"))
-    listed = nav_files(config["nav"])
+    listed = nav_files(mkdocs_config()["nav"])
     assert len(listed) == len(set(listed)), "a page is listed twice"
     assert set(listed) == source_pages()
 
