@@ -20,6 +20,10 @@ from book_build import blocks
 from chromium import open_page, watch_problems
 from conftest import REPO, expand
 
+# Two tests choose their tour by name (request.getfixturevalue): naming the
+# fixtures here puts every test of the module in the site and browser layers.
+pytestmark = pytest.mark.usefixtures("browser", "built_site")
+
 
 def nav_pages(site: Path) -> list[str]:
     return sorted(p.name for p in site.glob("*.html") if p.name != "404.html")
