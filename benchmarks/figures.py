@@ -15,6 +15,7 @@ viewBox). tests/test_browser.py asserts the same numbers are at least 9 px.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import shutil
@@ -88,32 +89,39 @@ def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 def measure(site: Path, widths=WIDTHS, schemes=SCHEMES) -> list[dict]:
     """One row per page, width, scheme and figure shown."""
+    pages = sorted(p.name for p in site.glob("*.html") if "figures/" in p.read_text("utf-8"))
+    rows = []
+    with chromium_on(site) as (browser, base):
+        for width in widths:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            tab = context.new_page()
+            for name in pages:
+                tab.goto(f"{base}/{name}", wait_until="networkidle")
+                for scheme in schemes:
+                    show_scheme(tab, scheme)
+                    for row in figure_text_px(tab, site):
+                        rows.append({"page": name, "viewport": width, "scheme": scheme, **row})
+            context.close()
+    return rows
+
+
+@contextlib.contextmanager
+def chromium_on(site: Path):
+    """The system's headless Chromium and the address of ``site`` served on 127.0.0.1."""
     from playwright.sync_api import sync_playwright
 
     candidates = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
     chromium = next(p for p in candidates if shutil.which(p))
-    pages = sorted(p.name for p in site.glob("*.html") if "figures/" in p.read_text("utf-8"))
     httpd, base = serve(site)
-    rows = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
             )
-            for width in widths:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                tab = context.new_page()
-                for name in pages:
-                    tab.goto(f"{base}/{name}", wait_until="networkidle")
-                    for scheme in schemes:
-                        show_scheme(tab, scheme)
-                        for row in figure_text_px(tab, site):
-                            rows.append({"page": name, "viewport": width, "scheme": scheme, **row})
-                context.close()
+            yield browser, base
             browser.close()
     finally:
         httpd.shutdown()
-    return rows
 
 
 def main() -> None:

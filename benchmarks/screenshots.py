@@ -15,10 +15,9 @@ whole book in one image.
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from figures import SCHEMES, WIDTHS, serve, show_scheme
+from figures import SCHEMES, WIDTHS, chromium_on, show_scheme
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "test-artifacts" / "screenshots"
@@ -31,8 +30,6 @@ LOAD_IMAGES = """async () => {
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path, help="a built site (mkdocs build -d SITE)")
     parser.add_argument("--pages", nargs="*", help="page names without .html (default: all)")
@@ -42,30 +39,19 @@ def main() -> None:
         if args.pages
         else sorted(p.name for p in args.site.glob("*.html") if p.name != "print_page.html")
     )
-    chromium = next(
-        p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if shutil.which(p)
-    )
     OUT.mkdir(parents=True, exist_ok=True)
-    httpd, base = serve(args.site)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            for width in WIDTHS:
-                tab = browser.new_page(viewport={"width": width, "height": 900})
-                for name in names:
-                    tab.goto(f"{base}/{name}", wait_until="networkidle")
-                    tab.evaluate(LOAD_IMAGES)
-                    for scheme in SCHEMES:
-                        show_scheme(tab, scheme)
-                        shot = OUT / f"{Path(name).stem}-{width}-{scheme}.png"
-                        tab.screenshot(path=str(shot), full_page=True)
-                        print(shot.relative_to(REPO), flush=True)
-                tab.close()
-            browser.close()
-    finally:
-        httpd.shutdown()
+    with chromium_on(args.site) as (browser, base):
+        for width in WIDTHS:
+            tab = browser.new_page(viewport={"width": width, "height": 900})
+            for name in names:
+                tab.goto(f"{base}/{name}", wait_until="networkidle")
+                tab.evaluate(LOAD_IMAGES)
+                for scheme in SCHEMES:
+                    show_scheme(tab, scheme)
+                    shot = OUT / f"{Path(name).stem}-{width}-{scheme}.png"
+                    tab.screenshot(path=str(shot), full_page=True)
+                    print(shot.relative_to(REPO), flush=True)
+            tab.close()
 
 
 if __name__ == "__main__":
