@@ -156,7 +156,7 @@ def contiguous_strides(shape: Sequence[int], itemsize: int = 1) -> tuple:
 
 
 def offset(index: Sequence[int], strides: Sequence[int]) -> int:
-    """How far entry ``index`` sits past the start: sum of index times stride."""
+    """How far entry ``index`` sits past the start: the sum of i * s."""
     _check_index(index, strides)
     return sum(i * s for i, s in zip(index, strides, strict=True))
 
