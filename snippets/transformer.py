@@ -102,6 +102,18 @@ def _sizes(**sizes: int) -> None:
             raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
+def _check_rotary(x: np.ndarray, positions: np.ndarray) -> None:
+    """Raise unless x is (..., L, d_head), d_head even, positions (L,)."""
+    _float(x), _shape(np.asarray(positions), (x.shape[-2],), "positions (L,)")
+    _even(x.shape[-1])
+
+
+def _even(d: int) -> None:
+    """Raise ValueError unless d is even (rotary pairs up coordinates)."""
+    if d % 2:
+        raise ValueError(f"rotary embeddings need an even d_head, got {d}")
+
+
 # --8<-- [end:more_checks]
 
 
@@ -277,18 +289,6 @@ def padding_mask(lengths: np.ndarray, length: int) -> np.ndarray:
 
 
 # --8<-- [start:rotary]
-def _check_rotary(x: np.ndarray, positions: np.ndarray) -> None:
-    """Raise unless x is (..., L, d_head), d_head even, positions (L,)."""
-    _float(x), _shape(np.asarray(positions), (x.shape[-2],), "positions (L,)")
-    _even(x.shape[-1])
-
-
-def _even(d: int) -> None:
-    """Raise ValueError unless d is even (rotary pairs up coordinates)."""
-    if d % 2:
-        raise ValueError(f"rotary embeddings need an even d_head, got {d}")
-
-
 def rotary(
     x: np.ndarray, positions: np.ndarray, base: float = 10000.0
 ) -> np.ndarray:
