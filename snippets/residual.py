@@ -81,6 +81,17 @@ def network_forward_backward(
 
 
 # --8<-- [start:gradient_norms]
+def _draw(depth: int, width: int, weight_std: float, seed: int, n_samples: int):
+    """Random weights (depth, width, width), inputs and output gradient."""
+    rng = np.random.default_rng(seed)
+    weights = [
+        rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)
+    ]
+    x = rng.normal(size=(n_samples, width))
+    grad_out = rng.normal(size=(n_samples, width)) / n_samples
+    return weights, x, grad_out
+
+
 def gradient_norms(
     depth: int,
     width: int,
@@ -98,12 +109,7 @@ def gradient_norms(
     forward signal did, and the norms show the backward pass alone.
     """
     _check(depth, width, weight_std, activation)
-    rng = np.random.default_rng(seed)
-    weights = [
-        rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)
-    ]
-    x = rng.normal(size=(n_samples, width))
-    grad_out = rng.normal(size=(n_samples, width)) / n_samples
+    weights, x, grad_out = _draw(depth, width, weight_std, seed, n_samples)
     _, grads = network_forward_backward(
         x, weights, residual, activation, grad_out
     )
@@ -165,12 +171,7 @@ def gradient_terms(
     the output. Same weights and data as ``gradient_norms``.
     """
     _check(depth, width, weight_std, activation)
-    rng = np.random.default_rng(seed)
-    weights = [
-        rng.normal(0.0, weight_std, size=(width, width)) for _ in range(depth)
-    ]
-    x = rng.normal(size=(n_samples, width))
-    grad_out = rng.normal(size=(n_samples, width)) / n_samples
+    weights, x, grad_out = _draw(depth, width, weight_std, seed, n_samples)
     _, grads = network_forward_backward(x, weights, True, activation, grad_out)
     grads = [*grads, grad_out]  # dL/dx at each block's input, then the output
     incoming = np.array([np.sum(g**2) for g in grads[1:]])
