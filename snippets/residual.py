@@ -81,7 +81,9 @@ def network_forward_backward(
 
 
 # --8<-- [start:gradient_norms]
-def _draw(depth: int, width: int, weight_std: float, seed: int, n_samples: int):
+def _draw(
+    depth: int, width: int, weight_std: float, seed: int, n_samples: int
+):
     """Random weights (depth, width, width), inputs and output gradient."""
     rng = np.random.default_rng(seed)
     weights = [
