@@ -17,9 +17,9 @@ latex2mathml's output is corrected where it would typeset worse than TeX:
 * a sign (``\\approx -103``), a slash (``r / k``) and anything inside a
   script (``i=1``) get no operator space, as in TeX;
 * escapes inside ``\\text{}`` (``fan\\_in``) lose their backslash;
-* inline math and the punctuation right after it are kept on one line, and
-  display math sits in a box that scrolls sideways on a narrow screen
-  (extra.css draws the cue).
+* inline math, a bracket right before it and the punctuation right after it
+  are kept on one line, and display math sits in a box that scrolls sideways
+  on a narrow screen (extra.css draws the cue).
 
 The browser needs an OpenType math font (one with a MATH table) to lay the
 MathML out: extra.css asks for the reader's own (Cambria Math, STIX Two Math,
@@ -60,9 +60,10 @@ FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # arithmatex's generic output: the delimiters stay inside the wrapper element,
 # whose other classes pass to the formula's box.
-# Inline math takes the punctuation that follows it, to keep them together.
+# Inline math takes the bracket right before it and the punctuation that
+# follows it, to keep them on its line.
 _ARITHMATEX = re.compile(
-    r"<(?P<tag>span|div)"
+    r"(?P<opening>[(\[])?<(?P<tag>span|div)"
     r' class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
     r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
     r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
@@ -316,10 +317,11 @@ def render_arithmatex(page_html: str) -> str:
             mathml = latex_to_mathml(match["display"], display=True)
             # The box scrolls sideways where the formula is wider than the column.
             box = f'<div class="math-display{match["classes"]}">{mathml}</div>'
-            return box + (match["punctuation"] or "")
+            return (match["opening"] or "") + box + (match["punctuation"] or "")
         mathml = latex_to_mathml(match["inline"], display=False)
-        if match["punctuation"]:
-            return f'<span class="math-nowrap">{mathml}{match["punctuation"]}</span>'
+        if match["opening"] or match["punctuation"]:
+            kept = (match["opening"] or "") + mathml + (match["punctuation"] or "")
+            return f'<span class="math-nowrap">{kept}</span>'
         return mathml
 
     return _ARITHMATEX.sub(replace, page_html)
@@ -352,8 +354,9 @@ def search_view(page_html: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if match["display"] is not None:
             text = latex_to_text(match["display"], display=True)
-            return f"<p>{text}</p>{match['punctuation'] or ''}"
-        return latex_to_text(match["inline"], display=False) + (match["punctuation"] or "")
+            return f"{match['opening'] or ''}<p>{text}</p>{match['punctuation'] or ''}"
+        text = latex_to_text(match["inline"], display=False)
+        return (match["opening"] or "") + text + (match["punctuation"] or "")
 
     text_html = _ARITHMATEX.sub(replace, page_html)
     # The theme's search skips an element marked so (a code block, its output,

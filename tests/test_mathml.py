@@ -78,6 +78,9 @@ def test_punctuation_stays_with_inline_math_and_display_math_scrolls_in_a_box():
     assert out.count('<span class="math-nowrap"><math') == 2
     assert "</math>,</span> then" in out and "</math>.</span></p>" in out
     assert '<div class="math-display"><math' in out
+    # An opening bracket is never left at the end of a line before the formula.
+    out = mathml.render_arithmatex('<p>orthogonal (<span class="arithmatex">\\(U\\)</span>: a</p>')
+    assert '<p>orthogonal <span class="math-nowrap">(<math' in out and "</math>:</span> a" in out
 
 
 def test_the_search_index_reads_formulas_as_text_and_skips_code_blocks():
