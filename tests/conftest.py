@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository root and one strict build of the site per test run."""
+"""What the tests share: the repository root, mkdocs.yml and its include expander,
+the layers and the workers, one strict build of the site per run, and Chromium."""
 
 from __future__ import annotations
 
