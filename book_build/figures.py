@@ -120,6 +120,20 @@ def enlarge_small_text(figure, min_points: float) -> int:
     return changed
 
 
+class PlainLogFormatter(LogFormatter):
+    """Labels the ticks LogFormatter labels, as the book's code prints numbers:
+    0.01, 1, 1000, then 1e+04, 2e+05, 1e-06 (LogFormatter mixes 1e4 with 1e+05)."""
+
+    def __call__(self, x, pos=None) -> str:
+        return plain_number(x) if super().__call__(x, pos) else ""
+
+
+def plain_number(x: float) -> str:
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:g}"
+    return f"{x:.0e}"
+
+
 def plain_log_labels(figure) -> None:
     """Label the ticks of log axes 1e-10, 0.01, 100, as the book's code prints
     numbers, rather than 10 with a superscript: drawn at 70 %, the exponent would
@@ -133,7 +147,7 @@ def plain_log_labels(figure) -> None:
                 old = get()
                 if type(old) is LogFormatterSciNotation:
                     set_(
-                        LogFormatter(
+                        PlainLogFormatter(
                             base=old._base,
                             labelOnlyBase=old.labelOnlyBase,
                             minor_thresholds=old.minor_thresholds,

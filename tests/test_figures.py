@@ -244,3 +244,14 @@ def test_every_drawn_figure_is_on_a_page_numbered_lazy_and_linked(built_site):
         # No drawn figure outside a numbered <figure>.
         assert html.count('class="figure-zoom"') == len(with_figures), page.name
     assert drawn and drawn == shown
+
+
+def test_log_axes_are_labelled_as_the_code_prints_numbers():
+    figure, ax = plt.subplots()
+    ax.loglog([1e3, 1e6], [1e-6, 10])
+    figures.plain_log_labels(figure)
+    figure.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels() if t.get_text()]
+    plt.close(figure)
+    assert {"1000", "1e+04", "1e+05", "1e+06", "1e-06", "0.01", "1", "10"} <= set(shown), shown
+    assert not any("\u2212" in label for label in shown), shown  # a hyphen, as print writes
