@@ -11,9 +11,6 @@ from conftest import REPO, expand
 PAGES = sorted((REPO / "docs").glob("*.md"))
 
 
-EXPAND = expand
-
-
 def test_fences_nest_close_on_a_longer_run_and_know_outputs():
     text = "\n".join(
         [
@@ -58,7 +55,7 @@ def test_a_folded_line_new_to_the_page_is_found():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_every_folded_line_of_a_chapter_was_shown_earlier_on_its_page(page):
-    programs = blocks.page_programs(page.read_text(encoding="utf-8"), EXPAND)
+    programs = blocks.page_programs(page.read_text(encoding="utf-8"), expand)
     new = [(p.fence.start + 1, line) for p, line in blocks.new_setup_lines(programs)]
     assert not new, f"{page.name}: folded lines the page has not shown: {new[:3]}"
 
@@ -69,7 +66,7 @@ def test_page_programs_expand_includes_and_find_outputs_and_marks():
         '--8<-- "snippets/tensors.py:broadcast_shapes"\n# /setup\nprint(1)\n```\n\n'
         "<!--pytest-codeblocks:expected-output-->\n\n```text\n1\n```\n"
     )
-    (program,) = blocks.page_programs(page, EXPAND)
+    (program,) = blocks.page_programs(page, expand)
     assert "def broadcast_shapes(" in program.code and "# /setup" not in program.code
     assert program.shown == ["print(1)"]
     assert program.output.body == ["1"] and program.marks == ['pytest.mark.raises("ValueError")']
@@ -78,7 +75,7 @@ def test_page_programs_expand_includes_and_find_outputs_and_marks():
 def test_a_missing_section_names_its_line():
     page = 'Text.\n\n```python\n--8<-- "snippets/tensors.py:no_such_section"\n```\n'
     with pytest.raises(blocks.BlockError, match=r"line 3: .*no_such_section"):
-        blocks.page_programs(page, EXPAND)
+        blocks.page_programs(page, expand)
 
 
 def test_notebook_cells_skip_folded_definitions_but_rerun_folded_data():
