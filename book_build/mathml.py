@@ -16,6 +16,8 @@ latex2mathml's output is corrected where it would typeset worse than TeX:
   set close above the letter, never stretched;
 * a sign (``\\approx -103``), a slash (``r / k``) and anything inside a
   script (``i=1``) get no operator space, as in TeX;
+* ``\\infty`` and ``\\emptyset`` are symbols, not operators: no operator
+  space around them ("-∞ where not", not "-∞  where not");
 * escapes inside ``\\text{}`` (``fan\\_in``) lose their backslash;
 * inline math, a bracket right before it and the punctuation right after it
   are kept on one line, and display math sits in a box that scrolls sideways
@@ -96,6 +98,9 @@ _SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
 _OPENING = {"(", "[", "{", "&#x00028;", "&#x0005B;", "&#x0007B;", "&#x027E8;", "&#x0007C;", "|"}
 _CLOSING_MO = {")", "]", "}", "|", "&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;"}
 THIN_SPACE = "0.1667em"
+# Ordinary symbols that latex2mathml writes as operators: no browser knows
+# them as operators, so each would get an unknown operator's wide spaces.
+_SYMBOLS = {"&#x0221E;", "&#x02205;"}  # infinity, the empty set
 
 
 def _is_function(element: Element) -> bool:
@@ -165,6 +170,8 @@ def _fix_row(row: Element) -> None:
 def _fix(element: Element) -> None:
     """Correct latex2mathml's tree in place (see the module's docstring)."""
     tag = element.tag
+    if tag == "mo" and element.text in _SYMBOLS:
+        element.tag = "mi"
     if tag in _SCRIPTS and len(element) and element[0].tag == "mo" and _is_function(element[0]):
         # \max_i, \operatorname*{argmax}_i: limits below in display math, as
         # scripts inline; no operator spacing of its own (_fix_row spaces it).

@@ -130,6 +130,11 @@ def test_signs_slashes_and_a_leading_relation_take_no_operator_space():
     assert "<mo>\u2212</mo><mi>b</mi>" in mathml.latex_to_mathml("a - b", display=False)
     assert '<mo lspace="0" rspace="0">/</mo>' in mathml.latex_to_mathml("r / k", False)
     assert '<mo lspace="0">≤</mo>' in mathml.latex_to_mathml("\\le 0", display=False)
+    # Infinity is a symbol: the minus before it is a sign, the one after it
+    # an operation, and it takes no operator space of its own.
+    out = mathml.latex_to_mathml("-\\infty < \\infty - x", display=False)
+    assert '<mo lspace="0" rspace="0">\u2212</mo><mi>\u221e</mi><mo>&lt;</mo>' in out
+    assert "<mi>\u221e</mi><mo>\u2212</mo><mi>x</mi>" in out
     # In a script, = and - are set tight as TeX sets them: i=1.
     out = mathml.latex_to_mathml("\\sum_{i=1}^{m} x_i", display=True)
     assert '<mi>i</mi><mo lspace="0" rspace="0">=</mo>' in out
