@@ -80,6 +80,26 @@ def _check_rhs(b: np.ndarray, rows: int, dtype: np.dtype) -> np.ndarray:
     return b.astype(np.result_type(dtype, np.float32))
 
 
+def _check_basis_and_rhs(q: np.ndarray, x: np.ndarray) -> tuple:
+    """An orthonormal basis q (M, K) and a right-hand side (M,) or (M, J)."""
+    q = _check_basis(q)
+    return q, _check_rhs(x, q.shape[0], q.dtype)
+
+
+def _check_full_column_rank(a: np.ndarray, b: np.ndarray) -> tuple:
+    """A tall a (M, N) of rank N and a right-hand side b (M,) or (M, K)."""
+    a = _check_tall(a)
+    b = _check_rhs(b, a.shape[0], a.dtype)
+    if rank(a) < a.shape[1]:
+        raise ValueError("a must have full column rank; use pinv otherwise")
+    return a, b
+
+
+def _scale(a: np.ndarray) -> np.ndarray:
+    """The largest magnitude in a, or the smallest normal number if a is 0."""
+    return np.maximum(np.abs(a).max(), np.finfo(a.dtype).tiny)
+
+
 def _check_vector(x: np.ndarray, a: np.ndarray) -> np.ndarray:
     """A nonzero vector (N,) that a (N, N) can multiply."""
     x = _check_rhs(x, np.shape(a)[0], np.asarray(a).dtype)
@@ -106,6 +126,8 @@ def gram_schmidt(
 ) -> tuple[np.ndarray, np.ndarray]:
     """QR of a (M, N), M >= N, full column rank: q (M, N), r (N, N)."""
     a = _check_tall(a)
+    scale = _scale(a)  # work on entries of at most 1, so no norm overflows
+    a = a / scale
     m, n = a.shape
     q, r = np.zeros((m, n), a.dtype), np.zeros((n, n), a.dtype)
     for j in range(n):
@@ -119,7 +141,7 @@ def gram_schmidt(
         if r[j, j] <= 10 * m * np.finfo(a.dtype).eps * np.linalg.norm(a[:, j]):
             raise ValueError(f"column {j} depends on the columns before it")
         q[:, j] = v / r[j, j]
-    return q, r
+    return q, r * scale
 
 
 # --8<-- [end:gram_schmidt]
@@ -128,8 +150,7 @@ def gram_schmidt(
 # --8<-- [start:project]
 def project(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Project x (M,) or (M, K) onto the span of the orthonormal q (M, R)."""
-    q = _check_basis(q)
-    x = _check_rhs(x, q.shape[0], q.dtype)
+    q, x = _check_basis_and_rhs(q, x)
     return q @ (q.T @ x)  # P x with P = q q^T, never forming P
 
 
@@ -139,10 +160,7 @@ def project(x: np.ndarray, q: np.ndarray) -> np.ndarray:
 # --8<-- [start:lstsq_qr]
 def lstsq_qr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Least squares: x (N,) or (N, K) minimizing ||a x - b|| for a (M, N)."""
-    a = _check_tall(a)
-    b = _check_rhs(b, a.shape[0], a.dtype)
-    if rank(a) < a.shape[1]:
-        raise ValueError("a must have full column rank; use pinv otherwise")
+    a, b = _check_full_column_rank(a, b)
     q, r = np.linalg.qr(a)  # Householder QR: orthogonal to working precision
     return np.linalg.solve(r, q.T @ b)  # r is triangular: back substitution
 
@@ -162,6 +180,8 @@ def power_iteration(
 ) -> tuple[float, np.ndarray]:
     """Largest-magnitude eigenvalue and unit eigenvector (N,) of symmetric a."""
     a, steps = _check_square_symmetric(a), _check_steps(steps)
+    scale = _scale(a)  # work on entries of at most 1, so no norm overflows
+    a = a / scale
     x = np.random.default_rng(seed).normal(size=a.shape[0]).astype(a.dtype)
     for _ in range(steps):
         y = a @ x  # the component along the top eigenvector grows fastest
@@ -169,7 +189,7 @@ def power_iteration(
         if norm == 0:  # x fell into the null space: every eigenvalue seen is 0
             return 0.0, x / np.linalg.norm(x)
         x = y / norm
-    return rayleigh_quotient(a, x), x
+    return float(scale) * rayleigh_quotient(a, x), x
 
 
 # --8<-- [end:power_iteration]

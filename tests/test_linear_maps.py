@@ -363,3 +363,28 @@ def test_power_iteration_on_a_matrix_of_zeros_and_bad_input():
         rayleigh_quotient(np.eye(2), np.zeros(2))
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         rayleigh_quotient(np.eye(2), np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "dtype, scale",
+    [
+        (np.float32, 1e30),  # squares overflow float32 (above 3.4e38)
+        (np.float32, 1e-30),  # squares underflow to zero
+        (np.float64, 1e300),
+        (np.float64, 1e-300),
+    ],
+)
+def test_huge_and_tiny_entries_do_not_overflow_a_norm(dtype, scale):
+    # The libraries scale before they square (LAPACK's nrm2); so do these.
+    a = (np.array([[2.0, 1.0], [1.0, 2.0]]) * scale).astype(dtype)
+    value, vector = power_iteration(a)
+    assert np.isfinite(value) and np.isclose(value / scale, 3.0, rtol=1e-5)
+    assert np.allclose(np.abs(vector), np.sqrt(0.5), rtol=1e-5)
+    g = (np.array([[3.0, 1.0], [4.0, 0.0]]) * scale).astype(dtype)
+    for modified in (False, True):
+        q, r = gram_schmidt(g, modified=modified)
+        assert q.dtype == r.dtype == dtype
+        assert np.allclose(q, [[0.6, 0.8], [0.8, -0.6]], atol=1e-6)
+        assert np.allclose(r / scale, [[5.0, 0.6], [0.0, 0.8]], atol=1e-5)
+    assert np.allclose(lstsq_qr(g, g @ np.ones(2, dtype)), 1.0, rtol=1e-5)
+    assert rank(g) == 2 and null_space(g).shape == (2, 0)
