@@ -81,6 +81,13 @@ def _mask(mask: np.ndarray | None, shape: tuple) -> None:
         ) from None
 
 
+def _sizes(**sizes: int) -> None:
+    """Raise ValueError unless every size is a positive int."""
+    for name, n in sizes.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{name} must be a positive int, got {n!r}")
+
+
 # --8<-- [end:checks]
 
 
@@ -93,13 +100,6 @@ def _check_attention(x, weights, heads, mask) -> int:
     dh = _heads(x.shape[2], heads)
     _mask(mask, (x.shape[0], heads, x.shape[1], x.shape[1]))
     return dh
-
-
-def _sizes(**sizes: int) -> None:
-    """Raise ValueError unless every size is a positive int."""
-    for name, n in sizes.items():
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
 
 
 def _check_rotary(x: np.ndarray, positions: np.ndarray) -> None:

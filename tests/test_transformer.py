@@ -242,7 +242,7 @@ def test_heads_are_a_sum_of_per_head_maps():
     np.testing.assert_allclose(y, total, atol=1e-12)
 
 
-def test_fully_masked_query_gives_nan_as_torch_does():
+def test_fully_masked_query_gives_nan():
     x = np.ones((1, 2, 2))
     ws = [np.eye(2)] * 4
     mask = np.array([[False, False], [True, True]])

@@ -104,7 +104,8 @@ def plot_spectra():
         ax.axvline(dh + 0.5, color="gray", linestyle=":")
         ax.set_xlabel("index i", fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=9)
+    # One legend, in the empty middle right (the values there are 1e-15).
+    axes[1].legend(fontsize=9, loc="center right")
     axes[0].set_ylabel("singular value", fontsize=10)
     fig.tight_layout()
     return fig
@@ -179,14 +180,21 @@ def plot_kv_cache():
         "80 layers, 8 KV heads (grouped)": (80, 8),
         "32 layers, 1 KV head (multi-query)": (32, 1),
     }
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), facecolor="white")
+    fig, ax = plt.subplots(figsize=(6.4, 4.6), facecolor="white")
     for name, (layers, kv) in shapes.items():
         b = [kv_cache_bytes(layers, kv, 128, int(t)) for t in context]
         ax.loglog(context, np.array(b) / 2**30, label=name)
     ax.set_xlabel("context length (tokens)", fontsize=10)
     ax.set_ylabel("KV cache (GiB, float16, d_head 128)", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left")
+    # Below the axes: inside, the lines leave no corner free at phone sizes.
+    ax.legend(
+        fontsize=9,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.17),
+        ncol=2,
+        frameon=False,
+    )
     fig.tight_layout()
     return fig
 
