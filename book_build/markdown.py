@@ -6,7 +6,8 @@ pymdownx.snippets has expanded the includes and before superfences reads the
 fences:
 
 - ``{pin:numpy}`` becomes the version that ``requirements.txt`` pins;
-- ``<!-- glossary -->`` becomes the table of the terms in the abbreviations file;
+- ``<!-- glossary -->`` becomes the table of the terms in the abbreviations file,
+  each linked to the section that defines it;
 - the block under ``<!--pytest-codeblocks:expected-output-->`` gets the class
   ``la-output``, which the stylesheet labels "Output" (a label outside the text,
   so that search never shows it).
@@ -42,19 +43,21 @@ _NOT_RUNNING_TEXT = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre"}
 
 
 class _BookPreprocessor(Preprocessor):
-    def __init__(self, md: Markdown, requirements: Path, abbreviations: Path) -> None:
+    def __init__(self, md: Markdown, paths: dict[str, Path]) -> None:
         super().__init__(md)
-        self.requirements, self.abbreviations = requirements, abbreviations
+        self.paths = paths
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
         self.md.book_tooltips = NO_TOOLTIPS not in text  # read by the tree processor
         text = text.replace(NO_TOOLTIPS, "")
         if "{pin:" in text:
-            pins = pinned_versions(self.requirements.read_text(encoding="utf-8"))
+            pins = pinned_versions(self.paths["requirements"].read_text(encoding="utf-8"))
             text = fill_pins(text, pins)
         if "<!-- glossary -->" in text:
-            text = text.replace("<!-- glossary -->", glossary_table(self.abbreviations))
+            paths = self.paths
+            table = glossary_table(paths["abbreviations"], paths["defined_in"], paths["docs"])
+            text = text.replace("<!-- glossary -->", table)
         lines = text.split("\n")
         for fence in fences(text):
             if fence.is_output:
@@ -116,13 +119,18 @@ class BookExtension(Extension):
                 "docs/includes/abbreviations.md",
                 "the glossary's terms, one '*[term]: meaning' line each",
             ],
+            "defined_in": [
+                "docs/includes/defined-in.txt",
+                "where each glossary term is defined, one 'term: page.md#anchor' line each",
+            ],
+            "docs": ["docs", "the folder of the pages that defined_in names"],
         }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        requirements, abbreviations = (Path(self.getConfig(k)) for k in self.config)
+        paths = {key: Path(self.getConfig(key)) for key in self.config}
         # After pymdownx.snippets (32), before superfences (25).
-        md.preprocessors.register(_BookPreprocessor(md, requirements, abbreviations), "book", 30)
+        md.preprocessors.register(_BookPreprocessor(md, paths), "book", 30)
         # After abbr (7) has made the tooltips.
         md.treeprocessors.register(_BookTreeprocessor(md), "book", 5)
 

@@ -3,12 +3,16 @@ the one-page print version."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from bs4.formatter import HTMLFormatter
+from markdown.extensions.toc import slugify
+
+from book_build.blocks import fences
 
 
 class PageError(Exception):
@@ -61,8 +65,10 @@ def row_key(term: str, terms: set[str]) -> str:
     return key
 
 
-def glossary_table(path: Path) -> str:
-    """A Markdown table of the terms in ``path``, alphabetically, one row per definition."""
+def glossary_table(path: Path, defined_in: Path, docs: Path) -> str:
+    """A Markdown table of the terms in ``path``, alphabetically, one row per definition,
+    each term a link to the section that defines it (``term: page.md#anchor`` lines of
+    ``defined_in``, pages under ``docs``)."""
     pairs = [
         m.group("term", "definition")
         for m in map(_ENTRY.match, path.read_text(encoding="utf-8").splitlines())
@@ -76,8 +82,49 @@ def glossary_table(path: Path) -> str:
         if key not in rows_by_key and definition not in seen_definitions:
             rows_by_key[key] = (term, definition)
         seen_definitions.add(definition)
-    rows = sorted(rows_by_key.values(), key=lambda r: r[0].lower())
-    return "\n".join(["| Term | Meaning |", "| --- | --- |", *(f"| {t} | {d} |" for t, d in rows)])
+    sections = _sections(defined_in)
+    if unknown := set(sections) - {term for term, _ in rows_by_key.values()}:
+        raise PageError(f"{defined_in.name}: no glossary row for {sorted(unknown)}")
+    rows = ["| Term | Meaning |", "| --- | --- |"]
+    for term, definition in sorted(rows_by_key.values(), key=lambda r: r[0].lower()):
+        if term not in sections:
+            raise PageError(f"{defined_in.name}: say where {term!r} is defined")
+        link = sections[term]
+        page, anchor = link.split("#", 1)
+        found = headings(docs / page)
+        if anchor not in found:
+            raise PageError(f"{defined_in.name}: {page} has no heading #{anchor} ({term!r})")
+        title, heading = next(iter(found.values())), found[anchor]
+        where = title if heading == title else f"{title}: {heading}"
+        rows.append(f'| [{term}]({link} "{where}") | {definition} |')
+    return "\n".join(rows)
+
+
+def _sections(defined_in: Path) -> dict[str, str]:
+    lines = defined_in.read_text(encoding="utf-8").splitlines()
+    pairs = [line.rsplit(": ", 1) for line in lines if line and not line.startswith("#")]
+    return {term: link for term, link in pairs}
+
+
+_HEADING = re.compile(r"^#{1,6} (?P<text>.+?)(?: \{#(?P<id>[\w-]+)\})?$")
+
+
+def headings(page: Path) -> dict[str, str]:
+    """The headings of a page, the title first, by the anchors the toc extension gives
+    them (a repeated heading's gets ``_1``), in plain text."""
+    text = page.read_text(encoding="utf-8")
+    inside = {k for f in fences(text) for k in range(f.start, f.end + 1)}
+    found: dict[str, str] = {}
+    for k, line in enumerate(text.split("\n")):
+        if k not in inside and (match := _HEADING.match(line)):
+            plain = re.sub(r"[`*$\\\"]", "", match["text"])
+            anchor = base = match["id"] or slugify(plain, "-")
+            for n in itertools.count(1):
+                if anchor not in found:
+                    break
+                anchor = f"{base}_{n}"
+            found[anchor] = plain
+    return found
 
 
 # --- the one-page print version (the print-site plugin's page, made static) --------

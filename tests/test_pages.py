@@ -40,6 +40,7 @@ def test_an_unpinned_name_stops_the_build_naming_the_page():
 
 
 ABBREVIATIONS = REPO / "docs" / "includes" / "abbreviations.md"
+DEFINED_IN = REPO / "docs" / "includes" / "defined-in.txt"
 
 
 def test_every_line_of_the_abbreviations_file_is_an_entry():
@@ -47,12 +48,59 @@ def test_every_line_of_the_abbreviations_file_is_an_entry():
     assert lines and all(re.match(r"^\*\[[^\]]+\]: \S", line) for line in lines)
 
 
-def test_glossary_table_lists_each_definition_once_alphabetically(tmp_path):
-    source = tmp_path / "abbreviations.md"
-    source.write_text("*[VJP]: vector-Jacobian product\n*[AD]: autodiff\n*[ADs]: autodiff\n")
-    table = pages.glossary_table(source).splitlines()
+PAGE = """# Autodiff
+
+## The `tape` and the $u^\\top J$ product
+
+```python
+## not a heading
+```
+
+### Forward mode {#forward}
+
+## Exercises
+
+## Exercises
+"""
+
+
+def glossary(tmp_path, abbreviations: str, defined_in: str) -> list[str]:
+    """The glossary table of these files, with one page, autodiff.md, to link to."""
+    (tmp_path / "abbreviations.md").write_text(abbreviations)
+    (tmp_path / "defined-in.txt").write_text(defined_in)
+    (tmp_path / "autodiff.md").write_text(PAGE)
+    table = pages.glossary_table(
+        tmp_path / "abbreviations.md", tmp_path / "defined-in.txt", tmp_path
+    )
+    return table.splitlines()
+
+
+def test_glossary_table_lists_each_definition_once_alphabetically_linked_to_its_section(
+    tmp_path,
+):
+    abbreviations = "*[VJP]: vector-Jacobian product\n*[AD]: autodiff\n*[ADs]: autodiff\n"
+    defined_in = "# a comment\nVJP: autodiff.md#the-tape-and-the-utop-j-product\nAD: autodiff.md#exercises_1\n"
+    table = glossary(tmp_path, abbreviations, defined_in)
     assert table[:2] == ["| Term | Meaning |", "| --- | --- |"]
-    assert table[2:] == ["| AD | autodiff |", "| VJP | vector-Jacobian product |"]
+    assert table[2:] == [
+        '| [AD](autodiff.md#exercises_1 "Autodiff: Exercises") | autodiff |',
+        '| [VJP](autodiff.md#the-tape-and-the-utop-j-product "Autodiff: The tape and the u^top J'
+        ' product") | vector-Jacobian product |',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("defined_in", "message"),
+    [
+        ("AD: autodiff.md#forward\n", "say where 'VJP' is defined"),
+        ("AD: autodiff.md#forward\nVJP: autodiff.md#not-a-heading\n", "no heading #not-a-heading"),
+        ("AD: autodiff.md#forward\nVJP: autodiff.md#exercises_2\n", "no heading #exercises_2"),
+        ("AD: autodiff.md#forward\nVJP: autodiff.md#forward\nJVP: autodiff.md#forward\n", "JVP"),
+    ],
+)
+def test_every_glossary_term_links_to_a_heading_that_exists(tmp_path, defined_in, message):
+    with pytest.raises(pages.PageError, match=re.escape(message)):
+        glossary(tmp_path, "*[VJP]: vector-Jacobian product\n*[AD]: autodiff\n", defined_in)
 
 
 def test_built_glossary_and_tooltips(built_site):
@@ -60,6 +108,14 @@ def test_built_glossary_and_tooltips(built_site):
     assert "<!-- glossary -->" not in page and "Jacobian-vector product" in page
     chapter = (built_site.site / "autodiff.html").read_text(encoding="utf-8")
     assert re.search(r'<abbr title="Jacobian-vector product[^"]*">JVP</abbr>', chapter)
+    # Each term of the glossary links to the heading of the section that defines it.
+    glossary = (built_site.site / "glossary.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>", glossary, re.S)
+    links = [re.fullmatch(r'<a href="([\w-]+\.html)#([\w-]+)" title="[^"]+">.+</a>', r) for r in rows]
+    assert len(rows) >= 40 and all(links), [r for r, link in zip(rows, links) if not link]
+    for link in links:
+        target = (built_site.site / link[1]).read_text(encoding="utf-8")
+        assert re.search(rf'<h[1-6] id="{link[2]}"', target), link[0]
 
 
 def test_a_plural_or_a_capital_gets_a_tooltip_but_no_row_of_its_own(tmp_path):
@@ -71,17 +127,21 @@ def test_a_plural_or_a_capital_gets_a_tooltip_but_no_row_of_its_own(tmp_path):
         "*[Batch normalization]: Normalizing over the batch\n"
         "*[bias]: the added term\n"
     )
-    table = pages.glossary_table(source).splitlines()[2:]
-    assert table == [
-        "| batch normalization | normalizing over the batch |",
-        "| bias | the added term |",
-        "| subnormal | a number below the smallest normal one |",
+    (tmp_path / "defined-in.txt").write_text(
+        "".join(f"{t}: autodiff.md#forward\n" for t in ("subnormal", "batch normalization", "bias"))
+    )
+    (tmp_path / "autodiff.md").write_text(PAGE)
+    table = pages.glossary_table(source, tmp_path / "defined-in.txt", tmp_path).splitlines()[2:]
+    assert [row.split("](")[0] + " | " + row.split(" | ")[1] for row in table] == [
+        "| [batch normalization | normalizing over the batch |",
+        "| [bias | the added term |",
+        "| [subnormal | a number below the smallest normal one |",
     ]
 
 
 def test_the_glossary_covers_at_least_40_terms_each_once():
-    table = pages.glossary_table(ABBREVIATIONS).splitlines()[2:]
-    terms = [row.split(" | ")[0].removeprefix("| ") for row in table]
+    table = pages.glossary_table(ABBREVIATIONS, DEFINED_IN, REPO / "docs").splitlines()[2:]
+    terms = [row.split("](")[0].removeprefix("| [") for row in table]
     assert len(terms) >= 40
     keys = [t.lower().removesuffix("s") for t in terms]
     assert len(set(keys)) == len(keys)

@@ -14,6 +14,8 @@ def plot_svd_steps():
     """The unit circle under Vt, then Sigma, then U, for A = [[3, 0], [4, 5]]."""
     a = np.array([[3.0, 0.0], [4.0, 5.0]])
     _, s, vt = np.linalg.svd(a)
+    # The signs worked by hand on the page, v_1 = (1, 1)/sqrt 2, whatever LAPACK picks.
+    vt = vt * np.sign(vt[:, :1])
     t = np.linspace(0, 2 * np.pi, 200)
     circle = np.stack([np.cos(t), np.sin(t)])
     maps = [np.eye(2), vt, np.diag(s) @ vt, a]
