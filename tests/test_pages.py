@@ -79,7 +79,10 @@ def test_glossary_table_lists_each_definition_once_alphabetically_linked_to_its_
     tmp_path,
 ):
     abbreviations = "*[VJP]: vector-Jacobian product\n*[AD]: autodiff\n*[ADs]: autodiff\n"
-    defined_in = "# a comment\nVJP: autodiff.md#the-tape-and-the-utop-j-product\nAD: autodiff.md#exercises_1\n"
+    defined_in = (
+        "# a comment\nVJP: autodiff.md#the-tape-and-the-utop-j-product\n"
+        "AD: autodiff.md#exercises_1\n"
+    )
     table = glossary(tmp_path, abbreviations, defined_in)
     assert table[:2] == ["| Term | Meaning |", "| --- | --- |"]
     assert table[2:] == [
@@ -111,8 +114,11 @@ def test_built_glossary_and_tooltips(built_site):
     # Each term of the glossary links to the heading of the section that defines it.
     glossary = (built_site.site / "glossary.html").read_text(encoding="utf-8")
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>", glossary, re.S)
-    links = [re.fullmatch(r'<a href="([\w-]+\.html)#([\w-]+)" title="[^"]+">.+</a>', r) for r in rows]
-    assert len(rows) >= 40 and all(links), [r for r, link in zip(rows, links) if not link]
+    links = [
+        re.fullmatch(r'<a href="([\w-]+\.html)#([\w-]+)" title="[^"]+">.+</a>', r) for r in rows
+    ]
+    unlinked = [row for row, link in zip(rows, links, strict=True) if not link]
+    assert len(rows) >= 40 and not unlinked, unlinked
     for link in links:
         target = (built_site.site / link[1]).read_text(encoding="utf-8")
         assert re.search(rf'<h[1-6] id="{link[2]}"', target), link[0]
