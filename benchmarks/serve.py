@@ -3,7 +3,9 @@
 Run from the repository root:  .venv/bin/python benchmarks/serve.py [--runs N]
 
 Copies the working tree (without .venv, site/ and caches) to a temporary folder,
-starts ``mkdocs serve`` there on a free port, and measures
+starts ``BOOK_FULL=false mkdocs serve`` there on a free port, the preview that
+CONTRIBUTING.md gives (``BOOK_FULL=true python benchmarks/serve.py`` measures the
+full build instead), and measures
 
 - the time from the start of ``mkdocs serve`` to the first served chapter page;
 - for a prose edit (a sentence added to ``docs/<page>.md``) and a snippet edit
@@ -88,6 +90,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{self.port}"],
             cwd=root,
+            env={"BOOK_FULL": "false", **os.environ},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

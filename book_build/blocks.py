@@ -191,10 +191,11 @@ def console_commands(body: list[str]) -> str:
 
 
 def mkdocs_config(path: Path) -> dict:
-    """mkdocs.yml as plain data, its python tags read as None: MkDocs' own loader
-    imports every plugin, which costs a process seconds."""
+    """mkdocs.yml as plain data, its python and !ENV tags read as None: MkDocs' own
+    loader imports every plugin, which costs a process seconds."""
     loader = type("Loader", (yaml.SafeLoader,), {})
     loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_: None)
+    loader.add_constructor("!ENV", lambda *_: None)
     return yaml.load(path.read_text(encoding="utf-8"), loader)
 
 

@@ -18,6 +18,7 @@ go: no later pass over the page's markup.
 
 from __future__ import annotations
 
+import functools
 import html
 
 from pygments.lexers import get_lexer_by_name
@@ -35,6 +36,7 @@ COPY_BUTTON = (
 _PLAIN = {"", "n", "o", "p", "w"}
 
 
+@functools.cache  # mkdocs serve converts every page again on each edit
 def highlight(code: str, language: str) -> str:
     """``code`` as Pygments' HTML spans, without the spans that carry no colour."""
     try:
