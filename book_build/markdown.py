@@ -55,8 +55,8 @@ class _BookPreprocessor(Preprocessor):
             pins = pinned_versions(self.paths["requirements"].read_text(encoding="utf-8"))
             text = fill_pins(text, pins)
         if "<!-- glossary -->" in text:
-            paths = self.paths
-            table = glossary_table(paths["abbreviations"], paths["defined_in"], paths["docs"])
+            paths = (self.paths[key] for key in ("abbreviations", "defined_in", "docs"))
+            table = glossary_table(*paths)
             text = text.replace("<!-- glossary -->", table)
         lines = text.split("\n")
         for fence in fences(text):

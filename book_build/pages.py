@@ -3,7 +3,6 @@ the one-page print version."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -86,12 +85,15 @@ def glossary_table(path: Path, defined_in: Path, docs: Path) -> str:
     if unknown := set(sections) - {term for term, _ in rows_by_key.values()}:
         raise PageError(f"{defined_in.name}: no glossary row for {sorted(unknown)}")
     rows = ["| Term | Meaning |", "| --- | --- |"]
+    page_headings: dict[str, dict[str, str]] = {}
     for term, definition in sorted(rows_by_key.values(), key=lambda r: r[0].lower()):
         if term not in sections:
             raise PageError(f"{defined_in.name}: say where {term!r} is defined")
         link = sections[term]
         page, anchor = link.split("#", 1)
-        found = headings(docs / page)
+        if page not in page_headings:
+            page_headings[page] = headings(docs / page)
+        found = page_headings[page]
         if anchor not in found:
             raise PageError(f"{defined_in.name}: {page} has no heading #{anchor} ({term!r})")
         title, heading = next(iter(found.values())), found[anchor]
@@ -119,9 +121,9 @@ def headings(page: Path) -> dict[str, str]:
         if k not in inside and (match := _HEADING.match(line)):
             plain = re.sub(r"[`*$\\\"]", "", match["text"])
             anchor = base = match["id"] or slugify(plain, "-")
-            for n in itertools.count(1):
-                if anchor not in found:
-                    break
+            n = 0
+            while anchor in found:
+                n += 1
                 anchor = f"{base}_{n}"
             found[anchor] = plain
     return found
