@@ -13,7 +13,9 @@ fences:
   so that search never shows it).
 
 Its tree processor, on the parsed page, after the abbr extension has made the
-glossary's tooltips:
+glossary's tooltips and before the toc extension reads the headings:
+
+- arithmatex's formulas become MathML (``book_build.mathml``);
 
 - a tooltip stays in running text only: inside a heading, a link or code it is
   unwrapped, and a page that says ``<!-- no tooltips -->`` (the glossary and the
@@ -35,6 +37,7 @@ from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from book_build import mathml
 from book_build.blocks import fences
 from book_build.pages import PageError, fill_pins, glossary_table, pinned_versions
 
@@ -80,6 +83,7 @@ def unwrap(parent: Element, child: Element) -> None:
 
 class _BookTreeprocessor(Treeprocessor):
     def run(self, root: Element) -> None:
+        mathml.render_tree(root)
         self.unwrap_tooltips(root, everywhere=not getattr(self.md, "book_tooltips", True))
         self.number_equations(root)
 
@@ -131,8 +135,8 @@ class BookExtension(Extension):
         paths = {key: Path(self.getConfig(key)) for key in self.config}
         # After pymdownx.snippets (32), before superfences (25).
         md.preprocessors.register(_BookPreprocessor(md, paths), "book", 30)
-        # After abbr (7) has made the tooltips.
-        md.treeprocessors.register(_BookTreeprocessor(md), "book", 5)
+        # After abbr (7) has made the tooltips, before toc (5) reads the headings.
+        md.treeprocessors.register(_BookTreeprocessor(md), "book", 6)
 
 
 def makeExtension(**kwargs) -> BookExtension:

@@ -1,9 +1,9 @@
 """Render LaTeX math to MathML at build time, with a math font.
 
 Browsers draw MathML natively, so no page needs a math script or a request to
-another host. Pages reach this hook with the math that ``pymdownx.arithmatex``
-(``generic: true``) wrapped as ``\\(...\\)`` and ``\\[...\\]``;
-notebook_html.py gives notebook pages the same wrappers.
+another host. ``render_tree`` runs in the book's Markdown extension, on the
+elements that ``pymdownx.arithmatex`` (``generic: true``) makes; notebook pages
+(``book_build.notebooks``) call ``math_element`` on their dollar-delimited math.
 
 latex2mathml's output is corrected where it would typeset worse than TeX:
 
@@ -25,27 +25,28 @@ latex2mathml's output is corrected where it would typeset worse than TeX:
 
 The browser needs an OpenType math font (one with a MATH table) to lay the
 MathML out: extra.css asks for the reader's own (Cambria Math, STIX Two Math,
-...) and falls back to the font this hook serves, STIX Two Math (SIL OFL 1.1,
+...) and falls back to the font the build serves, STIX Two Math (SIL OFL 1.1,
 ``fonts/``), cut at build time to the characters the book's math uses, with
 the size variants and pieces its large operators and delimiters need. Only
-pages with math load it.
+pages with math preload it (``overrides/main.html``).
 
-The search plugin indexes each page before the finished HTML exists, from the
-page's content with its LaTeX still in it. For the index, this hook hands it
-the formulas as text instead (``softmax(x)<sub>i</sub> = ...``), and leaves the
-code blocks out of it, so that a search preview shows prose.
+The search plugin indexes a page's content: ``search_view`` gives it the
+formulas as text (``softmax(x)<sub>i</sub> = ...``) and leaves the code blocks
+out, so that a search preview shows prose.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 import io
 import re
 import shutil
 from pathlib import Path
-from xml.etree.ElementTree import Element, tostring
+from xml.etree.ElementTree import Element, fromstring, tostring
 
+from bs4 import BeautifulSoup
 from latex2mathml import commands
 from latex2mathml.converter import Converter
 
@@ -60,17 +61,6 @@ FONT_LICENCE = REPO / "fonts" / "OFL.txt"
 # Where the served font goes in the site; extra.css's @font-face points here.
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
-# arithmatex's generic output: the delimiters stay inside the wrapper element,
-# whose other classes pass to the formula's box.
-# Inline math takes the bracket right before it and the punctuation that
-# follows it, to keep them on its line.
-_ARITHMATEX = re.compile(
-    r"(?P<opening>[(\[])?<(?P<tag>span|div)"
-    r' class="arithmatex(?P<classes>(?: [\w-]+)*)">\s*'
-    r"(?:\\\((?P<inline>.+?)\\\)|\\\[(?P<display>.+?)\\\])\s*</(?P=tag)>"
-    r"(?P<punctuation>(?:[.,;:!?)\]]|&rsquo;s|&#39;s|'s|-[a-z]+)+)?",
-    re.DOTALL,
-)
 # A token element whose text is a LaTeX command, an escape or an alignment ampersand.
 _LEFTOVER = re.compile(
     r"<(mi|mo|mtext)\b[^>]*>(?P<text>[^<]*\\[A-Za-z_%&#${}][^<]*|&amp;|&)</(?:mi|mo|mtext)>"
@@ -213,8 +203,8 @@ def _name_functions(element: Element) -> None:
 
 
 @functools.cache
-def _render(source: str, display: bool) -> tuple[str, str]:
-    """The MathML of one formula, and its text for the search index."""
+def _render(source: str, display: bool) -> tuple[Element, str]:
+    """The MathML tree of one formula (copy it before changing it), and its search text."""
     converter = Converter(display="block" if display else "inline")
     try:
         tree = converter.convert_to_element(source)
@@ -224,23 +214,27 @@ def _render(source: str, display: bool) -> tuple[str, str]:
     _name_functions(tree)
     for element in tree.iter():  # latex2mathml writes symbols as entities: plain text here
         element.text = html.unescape(element.text) if element.text else element.text
-    mathml = tostring(tree, encoding="unicode")
     # latex2mathml passes a command it does not know through as text, and an
     # alignment "&" as a symbol; either would show raw LaTeX to the reader.
-    leftover = _LEFTOVER.search(mathml)
+    leftover = _LEFTOVER.search(tostring(tree, encoding="unicode"))
     if leftover:
         raise MathError(f"unsupported LaTeX {leftover['text']!r} in {source!r}")
-    return mathml, re.sub(r"\s+", " ", search_text(tree)).strip()
+    return tree, re.sub(r"\s+", " ", search_text(tree)).strip()
+
+
+def math_element(latex: str, display: bool) -> Element:
+    """The MathML ``<math>`` element of one LaTeX formula."""
+    return copy.deepcopy(_render(latex.strip(), display)[0])
 
 
 def latex_to_mathml(latex: str, display: bool) -> str:
-    """Return the MathML element for one LaTeX formula (HTML entities decoded)."""
-    return _render(html.unescape(latex).strip(), display)[0]
+    """The MathML of one LaTeX formula, as markup."""
+    return tostring(_render(latex.strip(), display)[0], encoding="unicode")
 
 
 def latex_to_text(latex: str, display: bool) -> str:
-    """Return one LaTeX formula as HTML text (with sub and sup), for the search index."""
-    return _render(html.unescape(latex).strip(), display)[1]
+    """One LaTeX formula as HTML text (with sub and sup), for the search index."""
+    return _render(latex.strip(), display)[1]
 
 
 # --- the formula as text --------------------------------------------------------
@@ -315,73 +309,69 @@ def search_text(element: Element) -> str:
 
 # --- pages -----------------------------------------------------------------------
 
-
-def render_arithmatex(page_html: str) -> str:
-    """Replace arithmatex's generic math wrappers with MathML."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match["display"] is not None:
-            mathml = latex_to_mathml(match["display"], display=True)
-            # The box scrolls sideways where the formula is wider than the column.
-            box = f'<div class="math-display{match["classes"]}">{mathml}</div>'
-            return (match["opening"] or "") + box + (match["punctuation"] or "")
-        mathml = latex_to_mathml(match["inline"], display=False)
-        if match["opening"] or match["punctuation"]:
-            kept = (match["opening"] or "") + mathml + (match["punctuation"] or "")
-            return f'<span class="math-nowrap">{kept}</span>'
-        return mathml
-
-    return _ARITHMATEX.sub(replace, page_html)
+# What follows inline math on its line: punctuation, a possessive, a suffix.
+_TRAILING = re.compile(r"(?:[.,;:!?)\]]|\u2019s|'s|-[a-z]+)+")
 
 
-# Markup whose text is not prose: code, scripts, the <title>, and tags themselves.
-_NOT_PROSE = re.compile(
-    r"(<(pre|code|script|style|title|textarea)\b.*?</\2>|<[^>]+>)", re.DOTALL | re.IGNORECASE
-)
-_BARE_INLINE = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
+def render_tree(root: Element) -> None:
+    """Replace arithmatex's generic elements in a Python-Markdown tree with MathML.
 
-
-def render_bare_math(page_html: str) -> str:
-    """Render inline math that reached the page without arithmatex's wrapper: a
-    heading's math in the tables of contents, which hold the heading's text."""
-
-    def text(part: str) -> str:
-        return _BARE_INLINE.sub(lambda m: latex_to_mathml(m[1], display=False), part)
-
-    parts = _NOT_PROSE.split(page_html)
-    # split() gives text, tag or block, its inner group, text, ...: every third is text.
-    return "".join(
-        text(part) if i % 3 == 0 else (part or "") for i, part in enumerate(parts) if i % 3 != 2
-    )
+    A display formula sits in a ``div.math-display`` (with the wrapper's other
+    classes), a box that scrolls sideways where it is wider than the column. An
+    inline formula keeps the bracket before it and the punctuation after it on
+    its line, in a ``span.math-nowrap``."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            classes = child.get("class", "").split()
+            if child.tag not in ("span", "div") or "arithmatex" not in classes:
+                continue
+            source = child.text or ""
+            display = child.tag == "div"
+            math = math_element(source.strip()[2:-2], display)
+            if display:
+                child.set("class", " ".join(["math-display", *classes[1:]]))
+                child.text = None
+                child.append(math)
+                continue
+            index = list(parent).index(child)
+            before = parent[index - 1] if index else None
+            text_before = (before.tail if before is not None else parent.text) or ""
+            trailing = _TRAILING.match(child.tail or "")
+            opening = text_before[-1:] if text_before[-1:] in ("(", "[") else ""
+            if not (opening or trailing):
+                math.tail = child.tail
+                parent.insert(index, math)
+                parent.remove(child)
+                continue
+            if opening:
+                if before is not None:
+                    before.tail = text_before[:-1]
+                else:
+                    parent.text = text_before[:-1]
+            child.attrib = {"class": "math-nowrap"}
+            child.text = opening or None
+            child.append(math)
+            if trailing:
+                math.tail = trailing[0]
+                child.tail = child.tail[trailing.end() :]
 
 
 def search_view(page_html: str) -> str:
-    """The page as the search index should read it: formulas as text, no code blocks."""
+    """The page as the search index should read it: formulas as text, no code blocks.
 
-    def replace(match: re.Match[str]) -> str:
-        if match["display"] is not None:
-            text = latex_to_text(match["display"], display=True)
-            return f"{match['opening'] or ''}<p>{text}</p>{match['punctuation'] or ''}"
-        text = latex_to_text(match["inline"], display=False)
-        return (match["opening"] or "") + text + (match["punctuation"] or "")
-
-    text_html = _ARITHMATEX.sub(replace, page_html)
-    # The theme's search skips an element marked so (a code block, its output,
-    # a console session), and its previews show the prose around a match
-    # instead of a whole block of code. Code in a sentence stays.
-    return re.sub(r"<pre\b", '<pre data-search-exclude="code"', text_html)
-
-
-def render_page(page_html: str, depth: int) -> str:
-    """A finished page with its LaTeX as MathML, and the math font preloaded where it is used.
-
-    ``depth`` is how many folders down the page sits (its links to assets go up that many)."""
-    rendered = render_bare_math(render_arithmatex(page_html))
-    if "<math" not in rendered:
-        return rendered
-    href = "../" * depth + FONT_SITE_PATH
-    link = f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>'
-    return rendered.replace("</head>", f"{link}\n</head>", 1)
+    The theme's search skips an element marked ``data-search-exclude`` (a code
+    block, its output, a console session), so that its previews show the prose
+    around a match instead of a whole block of code. Code in a sentence stays."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    for math in soup.find_all("math"):
+        math.attrs.pop("xmlns", None)
+        text = re.sub(r"\s+", " ", search_text(fromstring(str(math)))).strip()
+        if math.get("display") == "block":  # a paragraph of its own in the preview
+            text = f"<p>{text}</p>"
+        math.replace_with(BeautifulSoup(text, "html.parser"))
+    for pre in soup.find_all("pre"):
+        pre["data-search-exclude"] = "code"
+    return str(soup)
 
 
 # --- the font ----------------------------------------------------------------------

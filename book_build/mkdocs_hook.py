@@ -3,13 +3,13 @@ call into the plain functions of ``book_build``. The only module that imports Mk
 
 1. on_files         figures drawn (cached by content) and chapter notebooks, added as files
 2. on_page_markdown a chapter gets its notebook bar under the title
-   (then Python-Markdown runs ``book_build.markdown`` and the code fences of
-   ``book_build.code``, both configured in mkdocs.yml)
+   (then Python-Markdown runs ``book_build.markdown``, math included, and the
+   code fences of ``book_build.code``, both configured in mkdocs.yml)
 3. on_page_content  notebook pages restyled; figures themed and numbered
 4. on_page_context  the search index reads the formulas as text, not LaTeX
-5. on_post_page     LaTeX to MathML; the print-site plugin's assets off the other pages
-6. on_post_build    the print page made static and its math rendered; the 404 page's
-                    assets; the math font cut to the characters the site uses
+5. on_post_page     the print-site plugin's assets off the other pages
+6. on_post_build    the print page made static; the 404 page's assets; the math
+                    font cut to the characters the site uses
 """
 
 from __future__ import annotations
@@ -84,10 +84,7 @@ on_page_context = CombinedEvent(_search_reads_text, _page_shows_math)
 
 
 def on_post_page(output: str, page, config) -> str:
-    try:
-        return mathml.render_page(pages.drop_print_assets(output), page.url.count("/"))
-    except mathml.MathError as error:
-        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
+    return pages.drop_print_assets(output)
 
 
 @event_priority(-100)  # after the print-site plugin has written its page
@@ -95,7 +92,7 @@ def on_post_build(config) -> None:
     site = Path(config["site_dir"])
     print_page = site / "print_page.html"
     if print_page.is_file():
-        html = mathml.render_page(print_page.read_text(encoding="utf-8"), 0)
+        html = print_page.read_text(encoding="utf-8")
         print_page.write_text(pages.static_print_page(html, config["site_url"]), encoding="utf-8")
     not_found = site / "404.html"
     if not_found.is_file():

@@ -12,8 +12,8 @@ mkdocs-jupyter renders a notebook page with nbconvert's JupyterLab template, 600
 of inline CSS and scripts whose cells look unlike the rest of the book.
 ``rewrite_page`` turns it into the theme's markup: code cells as highlighted
 blocks, text outputs as output blocks, image outputs as files with the alt text
-of the cell's metadata, Markdown cells with their math wrapped as arithmatex
-wraps it (``mathml`` renders both) and links to ``page.md`` pointed at
+of the cell's metadata, Markdown cells with their math rendered as MathML
+(``mathml``) and links to ``page.md`` pointed at
 ``page.html``. It stops on an output or cell kind it does not know.
 
 ``python -m book_build notebooks OUTPUT_FOLDER`` writes the chapters' notebooks
@@ -28,10 +28,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
+from xml.etree.ElementTree import tostring
 
 import nbformat
 from bs4 import BeautifulSoup, Tag
 
+from book_build import mathml
 from book_build.blocks import fences, notebook_code, page_programs
 from book_build.code import COPY_BUTTON
 
@@ -49,7 +51,11 @@ _INLINE = re.compile(r"<(style|script)\b[^>]*>.*?</\1>", re.S)
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 # Parts of a Markdown cell where a dollar sign is code, not math.
 _VERBATIM = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>)", re.S | re.I)
-_DOLLARS = re.compile(r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$", re.S)
+# Inline math keeps the punctuation after it on its line, as mathml.render_tree does.
+_DOLLARS = re.compile(
+    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?P<after>(?:[.,;:!?)\]]|&#39;s|'s)+)?",
+    re.S,
+)
 _MARKDOWN_LINK = re.compile(r'href="(?![a-z]+:|/|#)([^"#]+)\.md(#[^"]*)?"')
 _DATA_URI = re.compile(r"data:image/(png|jpeg);base64,(.*)", re.S)
 PLACEHOLDER_ALT = "No description has been provided for this image"
@@ -196,17 +202,22 @@ def output_block(text: str) -> str:
     )
 
 
-def wrap_math(cell_html: str) -> str:
-    """Wrap Jupyter's dollar-delimited math outside code as arithmatex does."""
+def render_math(cell_html: str) -> str:
+    """Render Jupyter's dollar-delimited math outside code as MathML, as on the other pages."""
 
-    def wrap(match: re.Match[str]) -> str:
-        if match["display"] is not None:
-            return f'<div class="arithmatex">\\[{match["display"]}\\]</div>'
-        return f'<span class="arithmatex">\\({match["inline"]}\\)</span>'
+    def render(match: re.Match[str]) -> str:
+        display = match["display"] is not None
+        latex = html_lib.unescape(match["display"] if display else match["inline"])
+        math = tostring(mathml.math_element(latex, display), encoding="unicode")
+        if display:
+            return f'<div class="math-display">{math}</div>'
+        return (
+            f'<span class="math-nowrap">{math}{match["after"]}</span>' if match["after"] else math
+        )
 
     parts = _VERBATIM.split(cell_html)
     # re.split with one group puts the verbatim pieces at the odd indices.
-    return "".join(part if i % 2 else _DOLLARS.sub(wrap, part) for i, part in enumerate(parts))
+    return "".join(part if i % 2 else _DOLLARS.sub(render, part) for i, part in enumerate(parts))
 
 
 def _output_html(
@@ -266,7 +277,7 @@ def restyle(
                     code.extend(list(pre.contents))
                     pre.append(code)
             html = _MARKDOWN_LINK.sub(r'href="\1.html\2"', rendered.decode_contents())
-            parts.append(wrap_math(html))
+            parts.append(render_math(html))
         elif "jp-CodeCell" in classes:
             pre = cell.select_one(".highlight-ipynb pre")
             code = pre.decode_contents().removeprefix("<span></span>")

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import markdown
 import pytest
 
 from book_build import mathml
+from book_build.markdown import BookExtension
+
+
+def convert(text: str) -> str:
+    """A page through arithmatex and the book's extension, as the site builds it."""
+    extensions = ["toc", "pymdownx.arithmatex", BookExtension()]
+    configs = {"pymdownx.arithmatex": {"generic": True}}
+    return markdown.markdown(text, extensions=extensions, extension_configs=configs)
 
 
 def test_arithmatex_inline_and_display_become_mathml():
-    page = (
-        '<p>Let <span class="arithmatex">\\(x &lt; y\\)</span>.</p>\n'
-        '<div class="arithmatex">\\[\n\\sum_i a_i\n\\]</div>'
-    )
-    out = mathml.render_arithmatex(page)
+    out = convert("Let $x < y$.\n\n$$\n\\sum_i a_i\n$$")
     assert "arithmatex" not in out
-    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in out
-    assert 'display="block"' in out
-    assert "&lt;" in out  # the escaped "<" was decoded, then rendered as an operator
+    assert '<math display="inline" xmlns="http://www.w3.org/1998/Math/MathML">' in out
+    assert '<div class="math-display"><math display="block" xmlns=' in out
+    assert "<mo>&lt;</mo>" in out  # "<" is an operator, escaped once
     assert "∑" in out  # the summation sign
-
-
-def test_a_display_formulas_other_classes_pass_to_its_box():
-    out = mathml.render_arithmatex('<div class="arithmatex wide">\\[x^2\\]</div>.')
-    assert out.startswith('<div class="math-display wide"><math ')
-    assert out.endswith("</math></div>.")
 
 
 @pytest.mark.parametrize(
@@ -70,17 +69,13 @@ def test_escapes_in_text_lose_their_backslash():
 
 
 def test_punctuation_stays_with_inline_math_and_display_math_scrolls_in_a_box():
-    page = (
-        '<p>So <span class="arithmatex">\\(x\\)</span>, then <span class="arithmatex">'
-        '\\(y\\)</span>.</p><div class="arithmatex">\\[z\\]</div>'
-    )
-    out = mathml.render_arithmatex(page)
+    out = convert("So $x$, then $y$'s.")
     assert out.count('<span class="math-nowrap"><math') == 2
-    assert "</math>,</span> then" in out and "</math>.</span></p>" in out
-    assert '<div class="math-display"><math' in out
+    assert "</math>,</span> then" in out and "</math>'s.</span></p>" in out
     # An opening bracket is never left at the end of a line before the formula.
-    out = mathml.render_arithmatex('<p>orthogonal (<span class="arithmatex">\\(U\\)</span>: a</p>')
+    out = convert("orthogonal ($U$: a")
     assert '<p>orthogonal <span class="math-nowrap">(<math' in out and "</math>:</span> a" in out
+    assert convert("a $U$ b").startswith("<p>a <math")
 
 
 def test_the_search_index_reads_formulas_as_text_and_skips_code_blocks():
@@ -91,10 +86,8 @@ def test_the_search_index_reads_formulas_as_text_and_skips_code_blocks():
     assert text == f"softmax(x)<sub>i</sub> = {exponent.format('i')}/{sum_j}{exponent.format('j')}"
     assert mathml.latex_to_text("\\hat{x}_j", display=False) == "x\u0302<sub>j</sub>"
     assert mathml.latex_to_text("\\frac{m}{m-1}", display=False) == "m/(m \u2212 1)"
-    page = (
-        '<p>The <span class="arithmatex">\\(n_\\text{in}\\)</span> inputs.</p>'
-        '<div class="highlight"><pre><code>x = 1</code></pre></div>'
-    )
+    page = convert("The $n_\\text{in}$ inputs.")
+    page += '<div class="highlight"><pre><code>x = 1</code></pre></div>'
     view = mathml.search_view(page)
     assert "\\" not in view and "n<sub>in</sub> inputs" in view
     assert '<div class="highlight"><pre data-search-exclude="code"><code>' in view
@@ -140,13 +133,11 @@ def test_signs_slashes_and_a_leading_relation_take_no_operator_space():
     assert '<mi>i</mi><mo lspace="0" rspace="0">=</mo>' in out
 
 
-def test_math_in_a_heading_is_rendered_in_the_tables_of_contents_too():
-    # The theme's navigation repeats a heading's text, arithmatex's \(...\) included.
-    page = (
-        "<title>Never form \\(A\\)</title>"
-        '<a class="md-nav__link">Never form \\(A^\\top A\\)</a><code>"\\(" \\)</code>'
+def test_a_heading_with_math_gives_the_tables_of_contents_its_text():
+    extensions = ["toc", "attr_list", "pymdownx.arithmatex", BookExtension()]
+    md = markdown.Markdown(
+        extensions=extensions, extension_configs={"pymdownx.arithmatex": {"generic": True}}
     )
-    out = mathml.render_bare_math(page)
-    assert "<title>Never form \\(A\\)</title>" in out  # a title holds text only
-    assert '<a class="md-nav__link">Never form <math' in out
-    assert '<code>"\\(" \\)</code>' in out  # code is left alone
+    out = md.convert("## Never form $A^\\top A$ {#never}")
+    assert out.startswith('<h2 id="never">Never form <math')
+    assert md.toc_tokens[0]["name"] == "Never form A\u22a4A"

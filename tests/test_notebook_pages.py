@@ -55,9 +55,9 @@ def test_cells_become_the_themes_blocks():
     assert not re.search(r"jp-|<style|<script|clipboard element|cdn\.example", out)
     assert '<a class="headerlink" href="#t" title="Permanent link">¶</a>' in out
     assert '<a href="tensors.html#views">views</a>' in out
-    # The math is wrapped as arithmatex wraps it, code is left alone.
-    assert '<span class="arithmatex">\\(a_i\\)</span>' in out
-    assert '<div class="arithmatex">\\[\\frac{1}{n}\\]</div>' in out
+    # The math is MathML, as on the other pages; code is left alone.
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msub>' in out
+    assert '<div class="math-display"><math ' in out and 'display="block"' in out
     assert "<code>$HOME$</code>" in out
     # The code cell is a highlighted block with its copy button; the image has its alt.
     assert (
