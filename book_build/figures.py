@@ -1,7 +1,8 @@
 """Draw the book's figures with matplotlib on every build, and show them.
 
 Each ``docs/figures/<page>.py`` defines functions named ``plot_<name>`` that
-return a matplotlib ``Figure``. This hook calls every one of them and adds the
+return a matplotlib ``Figure``. The build calls every one of them (the MkDocs
+adapter when a build starts, or ``python -m book_build figures``) and adds the
 result to the site twice: ``figures/<page>-<name>.svg`` for the light theme and
 ``figures/<page>-<name>-dark.svg`` for the dark one (underscores become
 hyphens). No image is committed: a figure always shows what the current code
@@ -12,7 +13,8 @@ computes. A page shows a figure as
       <figcaption>What the reader should see in it.</figcaption>
     </figure>
 
-and the hook turns that into what a reader gets:
+and ``show_figures``, which the book's Markdown extension runs on each page,
+turns that into what a reader gets:
 
 - **Readable text.** Figures are drawn with text as SVG text (``svg.fonttype:
   none``), 12 pt by default, on a transparent background. A figure is shown at
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import colorsys
+import copy
 import hashlib
 import importlib.util
 import io
@@ -53,8 +56,11 @@ import matplotlib
 matplotlib.use("Agg")  # draw to files only, never to a window
 
 import matplotlib.pyplot as plt
+from bs4 import BeautifulSoup, NavigableString, Tag
 from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
+
+from book_build.pages import AsWritten
 
 log = logging.getLogger("mkdocs.plugins.book_build.figures")
 
@@ -331,16 +337,6 @@ def dark_variant(svg: str) -> str:
 
 # --- the pages ----------------------------------------------------------------
 
-_FIGURE_IMAGE = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\bsrc="(?:\.\./)*figures/)')
-_DRAWN_IMAGE = re.compile(r'<img\b[^>]*\bsrc="((?:\.\./)*figures/[^"#]+\.svg)"[^>]*>')
-_FIGURE = re.compile(r"<figure\b[^>]*>.*?</figure>", re.S)
-_CAPTION = re.compile(r"(<figcaption\b[^>]*>)\s*")
-
-
-def lazy_figures(html: str) -> str:
-    """Add ``loading="lazy"`` to every ``<img>`` of a drawn figure that has none."""
-    return _FIGURE_IMAGE.sub('<img loading="lazy" ', html)
-
 
 def natural_size(svg: str) -> tuple[int, int]:
     """The width and height the SVG asks for, in CSS px (matplotlib writes points)."""
@@ -350,48 +346,69 @@ def natural_size(svg: str) -> tuple[int, int]:
     return round(float(sizes[1]) * 4 / 3), round(float(sizes[2]) * 4 / 3)
 
 
-def themed_image(match: re.Match, sizes: dict[str, tuple[int, int]]) -> str:
-    """One drawn image as a link to itself that holds its light and dark versions.
-    With its size known, the image keeps its place before it loads: the page does
-    not shift, and a lazy image further down is not fetched early."""
-    tag, src = match[0], match[1]
-    size = sizes.get(src.lstrip("./"))
-    if size and " width=" not in tag:
-        tag = tag.replace("<img ", f'<img width="{size[0]}" height="{size[1]}" ', 1)
-    light = tag.replace(f'src="{src}"', f'src="{src}#only-light"')
-    dark = tag.replace(f'src="{src}"', f'src="{dark_uri(src)}#only-dark"')
-    link = f'<a class="figure-zoom" href="{src}" title="Open the figure full size">'
-    return f"{link}{light}{dark}</a>"
+def natural_sizes(root: Path) -> dict[str, tuple[int, int]]:
+    """The size of every figure by site path, from the drawings cached under ``.cache``."""
+    drawn = draw_all(root, root / ".cache" / "figures")
+    return {uri: natural_size(svg) for uri, svg in drawn.items()}
 
 
-def number_captions(html: str) -> str:
-    """Start each ``<figcaption>`` of a ``<figure>`` with "Figure N.", in page order."""
-    count = 0
-
-    def number(match: re.Match) -> str:
-        nonlocal count
-        if "<figcaption" not in match[0]:
-            return match[0]
-        count += 1
-        label = f'<span class="figure-number">Figure {count}.</span> '
-        return _CAPTION.sub(lambda m: m[1] + label, match[0], count=1)
-
-    return _FIGURE.sub(number, html)
+def _is_drawn(image: Tag) -> bool:
+    return image.get("src", "").lstrip("./").startswith("figures/")
 
 
-def tidy_figures(html: str) -> str:
+def tidy_figure(figure: Tag) -> None:
     """Undo what Markdown does to a figure where it cannot parse it as one (inside an
     admonition or a tab): a paragraph around it, a line break before the caption."""
-    html = re.sub(r"<p>\s*(<figure\b)", r"\1", html)
-    html = re.sub(r"(</figure>)\s*</p>", r"\1", html)
-    html = re.sub(r'(<figure\b[^>]*?) markdown="[^"]*"', r"\1", html)
-    return re.sub(r"<br\s*/?>\s*(<figcaption\b)", r"\1", html)
+    if figure.parent.name == "p" and figure.parent.get_text(strip=True) == figure.get_text(
+        strip=True
+    ):
+        figure.parent.unwrap()
+    figure.attrs.pop("markdown", None)
+    for line_break in figure.find_all("br"):
+        following = line_break.find_next_sibling()
+        if following is not None and following.name == "figcaption":
+            line_break.decompose()
 
 
-def show_figures(html: str, sizes: dict[str, tuple[int, int]]) -> str:
-    """Number the captions, give each drawn figure its size, its dark version and
-    its link to full size, and let it load lazily."""
-    html = tidy_figures(html)
-    html = number_captions(html)
-    html = _DRAWN_IMAGE.sub(lambda match: themed_image(match, sizes), html)
-    return lazy_figures(html)
+def themed_image(soup: BeautifulSoup, image: Tag, sizes: dict[str, tuple[int, int]]) -> None:
+    """Replace a drawn image by a link to itself that holds its light and dark versions.
+    With its size known, the image keeps its place before it loads: the page does
+    not shift, and a lazy image further down is not fetched early."""
+    src = image["src"]
+    size = sizes.get(src.lstrip("./"))
+    if size and "width" not in image.attrs:
+        image.attrs = {"width": str(size[0]), "height": str(size[1]), **image.attrs}
+    link = soup.new_tag("a", attrs={"class": "figure-zoom", "href": src})
+    link["title"] = "Open the figure full size"
+    dark = copy.copy(image)
+    image["src"], dark["src"] = f"{src}#only-light", f"{dark_uri(src)}#only-dark"
+    image.replace_with(link)
+    link.extend([image, dark])
+
+
+def show_figures(page_html: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """Number the captions ("Figure N." in page order), give each drawn figure its
+    size, its dark version and its link to full size, and let it load lazily."""
+    if "figures/" not in page_html:
+        return page_html
+    soup = BeautifulSoup(page_html, "html.parser")
+    captions = 0
+    for figure in soup.find_all("figure"):
+        tidy_figure(figure)
+        caption = figure.find("figcaption")
+        if caption is not None:
+            captions += 1
+            number = soup.new_tag("span", attrs={"class": "figure-number"})
+            number.string = f"Figure {captions}."
+            if caption.contents and isinstance(caption.contents[0], NavigableString):
+                caption.contents[0].replace_with(caption.contents[0].lstrip())
+            caption.insert(0, " ")
+            caption.insert(0, number)
+    for image in soup.find_all("img"):
+        if not _is_drawn(image):
+            continue
+        if "loading" not in image.attrs:
+            image.attrs = {"loading": "lazy", **image.attrs}
+        if image["src"].endswith(".svg"):
+            themed_image(soup, image, sizes)
+    return soup.decode(formatter=AsWritten())

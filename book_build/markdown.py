@@ -24,6 +24,10 @@ glossary's tooltips and before the toc extension reads the headings:
   and each link to it reads that number; a link to no equation, or one whose
   text gives another number, stops the build.
 
+Its postprocessor, on the finished HTML, shows the drawn figures
+(``book_build.figures.show_figures``): numbered captions, light and dark
+versions at their natural size, a link to full size, lazy loading.
+
 Code blocks themselves are written by ``book_build.code.format_fence``, a custom
 fence of pymdownx.superfences.
 """
@@ -34,10 +38,11 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from book_build import mathml
+from book_build import figures, mathml
 from book_build.blocks import fences
 from book_build.pages import PageError, fill_pins, glossary_table, pinned_versions
 
@@ -115,6 +120,17 @@ class _BookTreeprocessor(Treeprocessor):
                 link.text = numbers[name]
 
 
+class _BookPostprocessor(Postprocessor):
+    def __init__(self, md: Markdown, root: Path) -> None:
+        super().__init__(md)
+        self.root = root
+
+    def run(self, text: str) -> str:
+        if "figures/" not in text:
+            return text
+        return figures.show_figures(text, figures.natural_sizes(self.root))
+
+
 class BookExtension(Extension):
     def __init__(self, **kwargs) -> None:
         self.config = {
@@ -128,6 +144,7 @@ class BookExtension(Extension):
                 "where each glossary term is defined, one 'term: page.md#anchor' line each",
             ],
             "docs": ["docs", "the folder of the pages that defined_in names"],
+            "root": [".", "the repository, whose docs/figures/*.py draw the figures"],
         }
         super().__init__(**kwargs)
 
@@ -137,6 +154,8 @@ class BookExtension(Extension):
         md.preprocessors.register(_BookPreprocessor(md, paths), "book", 30)
         # After abbr (7) has made the tooltips, before toc (5) reads the headings.
         md.treeprocessors.register(_BookTreeprocessor(md), "book", 6)
+        # Last, on the finished HTML (raw HTML restored at 30).
+        md.postprocessors.register(_BookPostprocessor(md, paths["root"]), "book", 5)
 
 
 def makeExtension(**kwargs) -> BookExtension:

@@ -5,7 +5,7 @@ call into the plain functions of ``book_build``. The only module that imports Mk
 2. on_page_markdown a chapter gets its notebook bar under the title
    (then Python-Markdown runs ``book_build.markdown``, math included, and the
    code fences of ``book_build.code``, both configured in mkdocs.yml)
-3. on_page_content  notebook pages restyled; figures themed and numbered
+3. on_page_content  notebook pages restyled, their figures shown as on the other pages
 4. on_page_context  the search index reads the formulas as text, not LaTeX
 5. on_post_page     the print-site plugin's assets off the other pages
 6. on_post_build    the print page made static; the 404 page's assets; the math
@@ -46,26 +46,22 @@ def on_page_markdown(text: str, page, config, files) -> str:
 @event_priority(50)  # before the print-site plugin keeps each page for the one-page version
 def on_page_content(html: str, page, config, files) -> str:
     uri = page.file.src_uri
+    if not uri.endswith(".ipynb"):
+        return html
+    stem = Path(uri).with_suffix("").as_posix().replace("/", "-")
+    images: dict[str, bytes] = {}
+    alts = notebooks.notebook_alts(page.file.abs_src_path)
+    up = "../" * page.file.dest_uri.count("/")
     try:
-        if uri.endswith(".ipynb"):
-            stem = Path(uri).with_suffix("").as_posix().replace("/", "-")
-            images: dict[str, bytes] = {}
-            alts = notebooks.notebook_alts(page.file.abs_src_path)
-            up = "../" * page.file.dest_uri.count("/")
-            html = notebooks.rewrite_page(html, alts, images, uri, f"{up}figures/{stem}")
-            for image_uri, data in images.items():
-                path = Path(config["site_dir"]) / image_uri
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-            html = notebooks.with_notebook_bar(html, uri, config["repo_url"], config["edit_uri"])
+        html = notebooks.rewrite_page(html, alts, images, uri, f"{up}figures/{stem}")
     except (ValueError, pages.PageError) as error:
         raise PluginError(f"docs/{uri}: {error}") from None
-    sizes = {
-        f.src_uri: figures.natural_size(f.content_string)
-        for f in files
-        if f.src_uri.startswith("figures/") and f.src_uri.endswith(".svg")
-    }
-    return figures.show_figures(html, sizes)
+    for image_uri, data in images.items():
+        path = Path(config["site_dir"]) / image_uri
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    html = notebooks.with_notebook_bar(html, uri, config["repo_url"], config["edit_uri"])
+    return figures.show_figures(html, {})
 
 
 @event_priority(10)  # just before the search plugin reads the page

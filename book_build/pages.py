@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
+from bs4.dammit import EntitySubstitution
 from bs4.formatter import HTMLFormatter
 from markdown.extensions.toc import slugify
 
@@ -155,14 +156,16 @@ def relative_base(html: str, site_url: str) -> str:
     )
 
 
-class _AsWritten(HTMLFormatter):
-    """Serialize HTML as the theme wrote it: attributes in their order, void tags unclosed."""
+class AsWritten(HTMLFormatter):
+    """Serialize HTML close to how Python-Markdown and the theme wrote it: attributes
+    in their order, an empty attribute bare (``download``), only ``&``, ``<`` and
+    ``>`` escaped in text."""
 
     def __init__(self) -> None:
-        super().__init__(void_element_close_prefix="", empty_attributes_are_booleans=True)
+        super().__init__(EntitySubstitution.substitute_xml, void_element_close_prefix=" /")
 
     def attributes(self, tag):
-        return list(tag.attrs.items())
+        return [(key, None if value == "" else value) for key, value in tag.attrs.items()]
 
 
 def unroll_tabs(soup: BeautifulSoup) -> None:
@@ -213,4 +216,4 @@ def static_print_page(html: str, site_url: str) -> str:
     for image in soup.find_all("img"):
         image.attrs.pop("loading", None)
         image.attrs.setdefault("fetchpriority", "low")
-    return soup.decode(formatter=_AsWritten())
+    return soup.decode(formatter=AsWritten())

@@ -46,7 +46,7 @@ What to see next.</figcaption>
 
 
 def test_captions_are_numbered_in_page_order():
-    html = figures.number_captions(PAGE)
+    html = figures.show_figures(PAGE, {})
     assert re.findall(r'<span class="figure-number">(Figure \d+\.)</span>', html) == [
         "Figure 1.",
         "Figure 2.",
@@ -54,11 +54,7 @@ def test_captions_are_numbered_in_page_order():
     assert '<figcaption><span class="figure-number">Figure 1.</span> What to see first.' in html
     assert '<span class="figure-number">Figure 2.</span> What to see next.' in html
     assert '<figure><img alt="a photo" src="assets/photo.png" /></figure>' in html  # no caption
-
-
-def test_numbering_starts_again_on_every_page():
-    once = figures.number_captions(PAGE)
-    assert figures.number_captions(PAGE) == once
+    assert figures.show_figures(PAGE, {}) == html  # numbering starts again on every page
 
 
 def test_a_drawn_figure_links_to_full_size_with_a_light_and_a_dark_image():
@@ -77,11 +73,12 @@ def test_a_drawn_figure_links_to_full_size_with_a_light_and_a_dark_image():
 
 def test_a_figure_markdown_could_not_parse_is_tidied():
     html = (
-        '<p><figure markdown="span">\n  <img alt="x" src="figures/c.svg" />\n<br />\n'
+        '<p><figure markdown="span">\n  <img alt="x" src="figures/c.png" />\n<br />\n'
         "  <figcaption>Cap.</figcaption>\n</figure></p>"
     )
-    assert figures.tidy_figures(html) == (
-        '<figure>\n  <img alt="x" src="figures/c.svg" />\n<figcaption>Cap.</figcaption>\n</figure>'
+    assert " ".join(figures.show_figures(html, {}).split()) == (
+        '<figure> <img loading="lazy" alt="x" src="figures/c.png" /> <figcaption>'
+        '<span class="figure-number">Figure 1.</span> Cap.</figcaption> </figure>'
     )
 
 
@@ -102,13 +99,13 @@ def test_pages_in_a_folder_keep_their_relative_paths():
 
 def test_only_figure_images_become_lazy():
     html = (
-        '<img alt="a" src="figures/tensors-strides.svg" />'
-        '<img alt="b" src="../figures/x.svg" loading="eager" />'
+        '<img alt="a" src="figures/tensors-strides.png" />'
+        '<img alt="b" src="../figures/x.png" loading="eager" />'
         '<img alt="c" src="assets/images/logo.png" />'
     )
-    assert figures.lazy_figures(html) == (
-        '<img loading="lazy" alt="a" src="figures/tensors-strides.svg" />'
-        '<img alt="b" src="../figures/x.svg" loading="eager" />'
+    assert figures.show_figures(html, {}) == (
+        '<img loading="lazy" alt="a" src="figures/tensors-strides.png" />'
+        '<img alt="b" src="../figures/x.png" loading="eager" />'
         '<img alt="c" src="assets/images/logo.png" />'
     )
 
