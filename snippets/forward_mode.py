@@ -43,7 +43,6 @@ class Dual:
         """Return ``x`` if it is a Dual, else a constant Dual holding it."""
         return x if isinstance(x, Dual) else Dual(_as_array(x, "operand"))
 
-    # Each rule is the derivative of the operation, applied to the tangents.
     def __add__(self, other):
         other = Dual.lift(other)
         return Dual(self.value + other.value, self.tangent + other.tangent)
@@ -64,8 +63,7 @@ class Dual:
 
     def __pow__(self, p):  # (a^p)' = p a^(p-1) a'
         _check_exponent(p)
-        a = self.value
-        return Dual(a**p, p * a ** (p - 1) * self.tangent)
+        return Dual(self.value**p, p * self.value ** (p - 1) * self.tangent)
 
     def __neg__(self):
         return Dual(-self.value, -self.tangent)
@@ -76,12 +74,8 @@ class Dual:
         _check_matmul(a, b)
         return Dual(a @ b, self.tangent @ b + a @ other.tangent)
 
-    # The operand on the right: 2 * x, 1 - x, array @ x.
-    def __radd__(self, other):
-        return Dual.lift(other) + self
-
-    def __rmul__(self, other):
-        return Dual.lift(other) * self
+    # A number or array on the left: 2 + x and 2 * x commute, 1 - x does not.
+    __radd__, __rmul__ = __add__, __mul__
 
     def __rsub__(self, other):
         return Dual.lift(other) - self
