@@ -41,6 +41,7 @@ from __future__ import annotations
 import ast
 import colorsys
 import copy
+import functools
 import hashlib
 import importlib.util
 import io
@@ -210,15 +211,22 @@ def tidy_svg(svg: str) -> str:
     )
 
 
-def _imported_snippets(root: Path, script: Path) -> list[Path]:
-    """The ``snippets`` modules that a figure script imports."""
+@functools.lru_cache(maxsize=64)  # keyed on the script's text: parsed once per version
+def _snippet_imports(source: str) -> tuple[str, ...]:
+    """The ``snippets`` modules (and names in them) that a figure script imports."""
     names = set()
-    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets"):
             names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
         elif isinstance(node, ast.Import):
             names |= {a.name for a in node.names if a.name.startswith("snippets")}
-    paths = [root / (name.replace(".", "/") + ".py") for name in sorted(names)]
+    return tuple(sorted(names))
+
+
+def _imported_snippets(root: Path, script: Path) -> list[Path]:
+    """The ``snippets`` modules that a figure script imports."""
+    names = _snippet_imports(script.read_text(encoding="utf-8"))
+    paths = [root / (name.replace(".", "/") + ".py") for name in names]
     return [path for path in paths if path.is_file()]
 
 
@@ -252,6 +260,11 @@ def draw_script(root: Path, script: Path) -> dict[str, str]:
     return drawn
 
 
+@functools.lru_cache(maxsize=64)  # the file's name holds the hash of what it was drawn from
+def _kept_drawings(path: Path) -> dict[str, str]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def draw_all(root: Path, cache: Path | None = None) -> dict[str, str]:
     """Every figure under ``docs/figures`` as SVG text by site path. With a ``cache``
     folder, a script is run again only when what it depends on has changed."""
@@ -259,7 +272,7 @@ def draw_all(root: Path, cache: Path | None = None) -> dict[str, str]:
     for script in sorted((root / "docs" / "figures").glob("*.py")):
         kept = cache / f"{script.stem}-{figure_key(root, script)}.json" if cache else None
         if kept is not None and kept.is_file():
-            drawn |= json.loads(kept.read_text(encoding="utf-8"))
+            drawn |= _kept_drawings(kept)
             continue
         figures = draw_script(root, script)
         if kept is not None:
@@ -391,6 +404,13 @@ def show_figures(page_html: str, sizes: dict[str, tuple[int, int]]) -> str:
     size, its dark version and its link to full size, and let it load lazily."""
     if "figures/" not in page_html:
         return page_html
+    return _shown(page_html, tuple(sorted(sizes.items())))
+
+
+# mkdocs serve rebuilds every page on each edit: a page that did not change is not parsed again.
+@functools.lru_cache(maxsize=64)
+def _shown(page_html: str, size_items: tuple[tuple[str, tuple[int, int]], ...]) -> str:
+    sizes = dict(size_items)
     soup = BeautifulSoup(page_html, "html.parser")
     captions = 0
     for figure in soup.find_all("figure"):

@@ -44,9 +44,9 @@ import io
 import re
 import shutil
 from pathlib import Path
-from xml.etree.ElementTree import Element, fromstring, tostring
+from xml.etree.ElementTree import Element, tostring
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from latex2mathml import commands
 from latex2mathml.converter import Converter
 
@@ -356,6 +356,8 @@ def render_tree(root: Element) -> None:
                 child.tail = child.tail[trailing.end() :]
 
 
+# mkdocs serve rebuilds every page on each edit: a page that did not change is not parsed again.
+@functools.lru_cache(maxsize=64)
 def search_view(page_html: str) -> str:
     """The page as the search index should read it: formulas as text, no code blocks.
 
@@ -363,15 +365,28 @@ def search_view(page_html: str) -> str:
     block, its output, a console session), so that its previews show the prose
     around a match instead of a whole block of code. Code in a sentence stays."""
     soup = BeautifulSoup(page_html, "html.parser")
+    texts = []
     for math in soup.find_all("math"):
-        math.attrs.pop("xmlns", None)
-        text = re.sub(r"\s+", " ", search_text(fromstring(str(math)))).strip()
+        text = re.sub(r"\s+", " ", search_text(_as_element(math))).strip()
         if math.get("display") == "block":  # a paragraph of its own in the preview
             text = f"<p>{text}</p>"
-        math.replace_with(BeautifulSoup(text, "html.parser"))
+        math.replace_with(f"\x00{len(texts)}\x00")  # a placeholder: the text holds markup
+        texts.append(text)
     for pre in soup.find_all("pre"):
         pre["data-search-exclude"] = "code"
-    return str(soup)
+    return re.sub("\x00(\\d+)\x00", lambda m: texts[int(m[1])], str(soup))
+
+
+def _as_element(tag: Tag) -> Element:
+    """A parsed ``<math>`` as the element tree that ``search_text`` reads."""
+    element = Element(tag.name)
+    element.attrib = {key: value for key, value in tag.attrs.items() if isinstance(value, str)}
+    for child in tag.children:
+        if isinstance(child, Tag):
+            element.append(_as_element(child))
+        elif not len(element):
+            element.text = (element.text or "") + child
+    return element
 
 
 # --- the font ----------------------------------------------------------------------
