@@ -31,11 +31,12 @@ from urllib.parse import urlparse
 from xml.etree.ElementTree import tostring
 
 import nbformat
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 
 from book_build import mathml
 from book_build.blocks import fences, notebook_code, page_programs
 from book_build.code import COPY_BUTTON
+from book_build.pages import AsWritten
 
 NOTEBOOK_DIR = "notebooks"
 COLAB_BRANCH = "notebooks"
@@ -45,18 +46,13 @@ _CONTAINER = re.compile(
 _MARKER = re.compile(r"^\s*<!--\s*pytest")
 _ABBREVIATION = re.compile(r"^\*\[.+\]:")
 _LINK = re.compile(r"(!?\[[^\]]*\]\()(?!https?://|#|mailto:)([^)\s]+)(\))")
-_WRAPPER = re.compile(r'<div class="jupyter-wrapper">.*</div>\s*<!-- jupyter-wrapper -->', re.S)
-_INLINE = re.compile(r"<(style|script)\b[^>]*>.*?</\1>", re.S)
-# nbconvert's MathJax loader and its configuration (nbconvert's base/mathjax.html.j2).
-_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
-# Parts of a Markdown cell where a dollar sign is code, not math.
-_VERBATIM = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>)", re.S | re.I)
 # Inline math keeps the punctuation after it on its line, as mathml.render_tree does.
 _DOLLARS = re.compile(
-    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?P<after>(?:[.,;:!?)\]]|&#39;s|'s)+)?",
+    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?P<after>(?:[.,;:!?)\]]|'s)+)?",
     re.S,
 )
-_MARKDOWN_LINK = re.compile(r'href="(?![a-z]+:|/|#)([^"#]+)\.md(#[^"]*)?"')
+# A link between pages, as a Markdown cell writes it: page.md or page.md#anchor.
+_PAGE_LINK = re.compile(r"(?![a-z]+:|/|#)(?P<page>[^#]+)\.md(?P<anchor>#.*)?")
 _DATA_URI = re.compile(r"data:image/(png|jpeg);base64,(.*)", re.S)
 PLACEHOLDER_ALT = "No description has been provided for this image"
 
@@ -202,22 +198,24 @@ def output_block(text: str) -> str:
     )
 
 
-def render_math(cell_html: str) -> str:
+def render_math(cell: Tag) -> None:
     """Render Jupyter's dollar-delimited math outside code as MathML, as on the other pages."""
-
-    def render(match: re.Match[str]) -> str:
-        display = match["display"] is not None
-        latex = html_lib.unescape(match["display"] if display else match["inline"])
-        math = tostring(mathml.math_element(latex, display), encoding="unicode")
-        if display:
-            return f'<div class="math-display">{math}</div>'
-        return (
-            f'<span class="math-nowrap">{math}{match["after"]}</span>' if match["after"] else math
-        )
-
-    parts = _VERBATIM.split(cell_html)
-    # re.split with one group puts the verbatim pieces at the odd indices.
-    return "".join(part if i % 2 else _DOLLARS.sub(render, part) for i, part in enumerate(parts))
+    for text in cell.find_all(string=_DOLLARS):
+        if text.find_parent(["code", "pre"]) is not None:
+            continue  # a dollar sign in code is code
+        pieces, end = [], 0
+        for match in _DOLLARS.finditer(text):
+            display = match["display"] is not None
+            latex = match["display"] if display else match["inline"]
+            math = tostring(mathml.math_element(latex, display), encoding="unicode")
+            if display:
+                math = f'<div class="math-display">{math}</div>'
+            elif match["after"]:
+                math = f'<span class="math-nowrap">{math}{html_lib.escape(match["after"])}</span>'
+            pieces += [html_lib.escape(text[end : match.start()], quote=False), math]
+            end = match.end()
+        pieces.append(html_lib.escape(text[end:], quote=False))
+        text.replace_with(BeautifulSoup("".join(pieces), "html.parser"))
 
 
 def _output_html(
@@ -276,8 +274,12 @@ def restyle(
                     code = soup.new_tag("code")
                     code.extend(list(pre.contents))
                     pre.append(code)
-            html = _MARKDOWN_LINK.sub(r'href="\1.html\2"', rendered.decode_contents())
-            parts.append(render_math(html))
+            for link in rendered.find_all("a", href=_PAGE_LINK):
+                found = _PAGE_LINK.fullmatch(link["href"])
+                if found:
+                    link["href"] = f"{found['page']}.html{found['anchor'] or ''}"
+            render_math(rendered)
+            parts.append(rendered.decode_contents())
         elif "jp-CodeCell" in classes:
             pre = cell.select_one(".highlight-ipynb pre")
             code = pre.decode_contents().removeprefix("<span></span>")
@@ -303,16 +305,19 @@ def rewrite_page(
     where: str,
     figures: str = "figures/nb",
 ) -> str:
-    """Restyle the notebook in a page's content and drop its inline styles and scripts."""
-    match = _WRAPPER.search(page_html)
-    if match is None:
+    """Restyle the notebook in a page's content and drop its inline styles and scripts
+    (nbconvert's, MathJax's loader among them) and the comments around them."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    wrapper = soup.select_one("div.jupyter-wrapper")
+    if wrapper is None:
         raise ValueError(f"{where}: no notebook (div.jupyter-wrapper) in the page")
-    body = restyle(match.group(0), alts, images, where, figures)
-
-    def clean(part: str) -> str:
-        return _INLINE.sub("", _MATHJAX.sub("", part))
-
-    return clean(page_html[: match.start()]) + body + clean(page_html[match.end() :])
+    body = restyle(str(wrapper), alts, images, where, figures)
+    for element in soup.find_all(["style", "script"]):
+        element.decompose()
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()
+    wrapper.replace_with(BeautifulSoup(body, "html.parser"))
+    return soup.decode(formatter=AsWritten())
 
 
 def with_chapter_bar(text: str, uri: str, repo_url: str) -> str:
@@ -334,8 +339,9 @@ def with_notebook_bar(page_html: str, uri: str, repo_url: str, edit_uri: str) ->
     up = "../" * uri.count("/")
     colab = colab_source_url(repo_url, edit_uri or "edit/main/docs/", uri)
     bar = bar_html(f"{up}{uri}", colab, f"{up}notation.html")
-    title_end = page_html.find("</h1>")
-    if title_end < 0:
+    soup = BeautifulSoup(page_html, "html.parser")
+    title = soup.find("h1")
+    if title is None:
         return bar + "\n" + page_html
-    title_end += len("</h1>")
-    return page_html[:title_end] + "\n" + bar + page_html[title_end:]
+    title.insert_after("\n", BeautifulSoup(bar, "html.parser"))
+    return soup.decode(formatter=AsWritten())

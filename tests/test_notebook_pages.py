@@ -56,7 +56,7 @@ def test_cells_become_the_themes_blocks():
     assert '<a class="headerlink" href="#t" title="Permanent link">¶</a>' in out
     assert '<a href="tensors.html#views">views</a>' in out
     # The math is MathML, as on the other pages; code is left alone.
-    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msub>' in out
+    assert 'display="inline" xmlns="http://www.w3.org/1998/Math/MathML"><mrow><msub>' in out
     assert '<div class="math-display"><math ' in out and 'display="block"' in out
     assert "<code>$HOME$</code>" in out
     # The code cell is a highlighted block with its copy button; the image has its alt.
@@ -70,7 +70,7 @@ def test_cells_become_the_themes_blocks():
         f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
         "<code>a &lt; b\n</code></pre></div>"
     ) in out
-    assert '<p><img alt="A line plot" src="figures/nb-bb-2.png"/></p>' in out
+    assert '<p><img alt="A line plot" src="figures/nb-bb-2.png" /></p>' in out
     assert images["figures/nb-bb-2.png"] == b"\x00\x00\x00"
 
 
