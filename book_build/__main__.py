@@ -28,7 +28,8 @@ def main(argv: list[str]) -> int:
         return 0
     folder.mkdir(parents=True, exist_ok=True)
     if step == "figures":
-        written = figures.draw_all(REPO)
+        # Into the cache too, where the Markdown extension reads the figures' sizes.
+        written = figures.draw_all(REPO, REPO / ".cache" / "figures")
     else:
         config = blocks.mkdocs_config(REPO / "mkdocs.yml")
         expand = blocks.snippet_expander(blocks.snippet_options(config))
