@@ -14,8 +14,9 @@ latex2mathml's output is corrected where it would typeset worse than TeX:
 * word operators with limits (``\\max_i``) take them below in display math;
 * accents (``\\dot``, ``\\hat``, ``\\bar``, ...) are MathML accents: one glyph
   set close above the letter, never stretched;
-* a sign (``\\approx -103``), a slash (``r / k``) and anything inside a
-  script (``i=1``) get no operator space, as in TeX;
+* a sign (``\\approx -103``), a slash (``r / k``), a bar (``|\\det A|``,
+  ``\\|x\\|``) and anything inside a script (``i=1``) get no operator space,
+  as in TeX;
 * ``\\infty`` and ``\\emptyset`` are symbols, not operators: no operator
   space around them ("-∞ where not", not "-∞  where not");
 * escapes inside ``\\text{}`` (``fan\\_in``) lose their backslash;
@@ -88,6 +89,7 @@ _SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
 _OPENING = {"(", "[", "{", "&#x00028;", "&#x0005B;", "&#x0007B;", "&#x027E8;", "&#x0007C;", "|"}
 _CLOSING_MO = {")", "]", "}", "|", "&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;"}
 THIN_SPACE = "0.1667em"
+_BARS = {"|", "\u2016", "&#x0007C;", "&#x02016;"}
 # Ordinary symbols that latex2mathml writes as operators: no browser knows
 # them as operators, so each would get an unknown operator's wide spaces.
 _SYMBOLS = {"&#x0221E;", "&#x02205;"}  # infinity, the empty set
@@ -128,6 +130,9 @@ def _fix_row(row: Element) -> None:
     none before an opening parenthesis or next to an operator or a space."""
     children = list(row)
     for i, child in enumerate(children):
+        bar = child[0] if child.tag in _SCRIPTS and len(child) else child  # ||x||_2 too
+        if bar.tag == "mo" and bar.text in _BARS and bar.get("fence") != "true":
+            bar.attrib |= {"lspace": "0", "rspace": "0"}  # |x| and ||x||: ordinary in TeX
         if child.tag != "mo" or child.get("lspace") or child.get("fence"):
             continue
         text = child.text or ""
@@ -194,12 +199,14 @@ def _fix(element: Element) -> None:
 
 
 def _name_functions(element: Element) -> None:
-    """``\\operatorname{Var}`` as ``<mi>Var</mi>``, an upright name (a word in an
-    mi is never italic) with no operator spacing: _fix_row has spaced it."""
-    for child in element:
+    """``\\operatorname{Var}`` and ``\\det`` as ``<mi>``, an upright name (a word in
+    an mi is never italic) with no operator spacing: _fix_row has spaced it. A
+    word operator that carries limits (``\\max_i``) stays an operator."""
+    for index, child in enumerate(element):
         _name_functions(child)
-    if element.tag == "mo" and _is_function(element) and not element.get("movablelimits"):
-        element.tag, element.attrib = "mi", {}
+        carries_limits = element.tag in _SCRIPTS and index == 0
+        if child.tag == "mo" and _is_function(child) and not carries_limits:
+            child.tag, child.attrib = "mi", {}
 
 
 @functools.cache

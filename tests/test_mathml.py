@@ -141,3 +141,15 @@ def test_a_heading_with_math_gives_the_tables_of_contents_its_text():
     out = md.convert("## Never form $A^\\top A$ {#never}")
     assert out.startswith('<h2 id="never">Never form <math')
     assert md.toc_tokens[0]["name"] == "Never form A\u22a4A"
+
+
+def test_bars_and_a_name_without_limits_take_no_operator_space():
+    # TeX sets | and \| as ordinary symbols: no gap in |det A| or ||x||_2.
+    out = mathml.latex_to_mathml("\\kappa = |\\det A|", display=False)
+    assert out.count('lspace="0" rspace="0">|</mo>') == 2
+    assert "<mi>det</mi><mspace" in out  # a name, as \log is: upright, thin space after
+    out = mathml.latex_to_mathml("\\|x\\|_2", display=False)
+    assert out.count('lspace="0" rspace="0">\u2016</mo>') == 2
+    assert "<mi>max</mi><mo" in mathml.latex_to_mathml("\\max(a, b)", display=False)
+    # A fence made with \left| keeps the fence's own spacing.
+    assert "lspace" not in mathml.latex_to_mathml("\\left| a \\right|", display=False)
