@@ -6,10 +6,9 @@ call into the plain functions of ``book_build``. The only module that imports Mk
    (then Python-Markdown runs ``book_build.markdown``, math included, and the
    code fences of ``book_build.code``, both configured in mkdocs.yml)
 3. on_page_content  notebook pages restyled, their figures shown as on the other pages
-4. on_page_context  the search index reads the formulas as text, not LaTeX
-5. on_post_page     the print-site plugin's assets off the other pages
-6. on_post_build    the print page made static; the 404 page's assets; the math
-                    font cut to the characters the site uses
+4. on_page_context  the search index reads the formulas as text, not MathML
+5. on_post_build    the print page made static; the math font cut to the
+                    characters the site uses
 """
 
 from __future__ import annotations
@@ -79,10 +78,6 @@ def _page_shows_math(context, page, config, nav):
 on_page_context = CombinedEvent(_search_reads_text, _page_shows_math)
 
 
-def on_post_page(output: str, page, config) -> str:
-    return pages.drop_print_assets(output)
-
-
 @event_priority(-100)  # after the print-site plugin has written its page
 def on_post_build(config) -> None:
     site = Path(config["site_dir"])
@@ -90,7 +85,4 @@ def on_post_build(config) -> None:
     if print_page.is_file():
         html = print_page.read_text(encoding="utf-8")
         print_page.write_text(pages.static_print_page(html, config["site_url"]), encoding="utf-8")
-    not_found = site / "404.html"
-    if not_found.is_file():
-        not_found.write_text(pages.drop_print_assets(not_found.read_text(encoding="utf-8")))
     mathml.write_font(site)

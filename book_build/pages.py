@@ -132,17 +132,6 @@ def headings(page: Path) -> dict[str, str]:
 
 # --- the one-page print version (the print-site plugin's page, made static) --------
 
-# The print-site plugin's assets, as the theme writes them into every page.
-_PRINT_ASSETS = re.compile(
-    r'\s*<link rel="stylesheet" href="[^"]*?css/print-site(?:-[a-z]+)?\.css">'
-    r'|\s*<script src="[^"]*?js/print-site\.js"></script>'
-)
-
-
-def drop_print_assets(html: str) -> str:
-    """Remove the print-site plugin's stylesheets and script from a page other than its own."""
-    return _PRINT_ASSETS.sub("", html)
-
 
 def relative_base(html: str, site_url: str) -> str:
     """Replace the absolute base that the theme derived from ``site_url`` by ``.``.
