@@ -16,7 +16,6 @@ Its tree processor, on the parsed page, after the abbr extension has made the
 glossary's tooltips and before the toc extension reads the headings:
 
 - arithmatex's formulas become MathML (``book_build.mathml``);
-
 - a tooltip stays in running text only: inside a heading, a link or code it is
   unwrapped, and a page that says ``<!-- no tooltips -->`` (the glossary and the
   references, where a meaning stands beside every term) has none;

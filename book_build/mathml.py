@@ -59,7 +59,8 @@ class MathError(Exception):
 REPO = Path(__file__).resolve().parents[1]
 FONT_SOURCE = REPO / "fonts" / "STIXTwoMath-Regular.woff2"
 FONT_LICENCE = REPO / "fonts" / "OFL.txt"
-# Where the served font goes in the site; extra.css's @font-face points here.
+# Where the served font goes in the site; extra.css's @font-face and the preload
+# in overrides/main.html point here.
 FONT_SITE_PATH = "assets/fonts/book-math.woff2"
 
 # A token element whose text is a LaTeX command, an escape or an alignment ampersand.
@@ -316,8 +317,9 @@ def search_text(element: Element) -> str:
 
 # --- pages -----------------------------------------------------------------------
 
-# What follows inline math on its line: punctuation, a possessive, a suffix.
-_TRAILING = re.compile(r"(?:[.,;:!?)\]]|\u2019s|'s|-[a-z]+)+")
+# What stays on an inline formula's line after it: punctuation, a possessive, a
+# suffix (notebooks.py keeps the same on a notebook page).
+TRAILING = re.compile(r"(?:[.,;:!?)\]]|\u2019s|'s|-[a-z]+)+")
 
 
 def render_tree(root: Element) -> None:
@@ -336,14 +338,15 @@ def render_tree(root: Element) -> None:
             display = child.tag == "div"
             math = math_element(source.strip()[2:-2], display)
             if display:
-                child.set("class", " ".join(["math-display", *classes[1:]]))
+                kept = [name for name in classes if name != "arithmatex"]
+                child.set("class", " ".join(["math-display", *kept]))
                 child.text = None
                 child.append(math)
                 continue
             index = list(parent).index(child)
             before = parent[index - 1] if index else None
             text_before = (before.tail if before is not None else parent.text) or ""
-            trailing = _TRAILING.match(child.tail or "")
+            trailing = TRAILING.match(child.tail or "")
             opening = text_before[-1:] if text_before[-1:] in ("(", "[") else ""
             if not (opening or trailing):
                 math.tail = child.tail

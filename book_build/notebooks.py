@@ -46,9 +46,10 @@ _CONTAINER = re.compile(
 _MARKER = re.compile(r"^\s*<!--\s*pytest")
 _ABBREVIATION = re.compile(r"^\*\[.+\]:")
 _LINK = re.compile(r"(!?\[[^\]]*\]\()(?!https?://|#|mailto:)([^)\s]+)(\))")
-# Inline math keeps the punctuation after it on its line, as mathml.render_tree does.
+# Inline math keeps what follows it on its line, as on the other pages.
 _DOLLARS = re.compile(
-    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?P<after>(?:[.,;:!?)\]]|'s)+)?",
+    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$"
+    rf"(?P<after>{mathml.TRAILING.pattern})?",
     re.S,
 )
 # A link between pages, as a Markdown cell writes it: page.md or page.md#anchor.
