@@ -88,9 +88,6 @@ def measure(site: Path) -> dict[str, object]:
     )
     outline = [p.name for p in pages if re.search(r"\boutline\b", article(p).get_text(), re.I)]
     results["pages mentioning an outline"] = f"{len(outline)} {outline if outline else ''}".strip()
-    missing = article(site / "404.html")
-    results["links in the 404 page's content"] = len(missing.select("a[href]"))
-    results["search form on the 404 page"] = bool(missing.select("form input[name=q]"))
     pytorch_first = 0
     for page in pages:
         for labels in article(page).select(".tabbed-labels"):

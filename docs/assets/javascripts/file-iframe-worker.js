@@ -1,92 +1,60 @@
-/*
- * Search on a site opened from a folder on disk (file://).
- *
- * Browsers refuse `new Worker(url)` for file:// pages, and the theme runs its
- * search in a worker. Material's offline plugin would load a polyfill for this
- * from a CDN; this file is the book's own replacement, so that no page loads
- * anything from another host. On file:// it replaces `Worker` with an object
- * that runs the worker script in a hidden iframe and passes messages to and
- * from it; on a served site it does nothing. (Its name contains
- * "iframe-worker", which tells the offline plugin that a shim is present.)
- */
-(function () {
-  "use strict";
-  if (window.location.protocol !== "file:") {
-    return;
-  }
+// Search on a site opened from a folder on disk (file://). Browsers refuse
+// `new Worker(url)` on a file:// page, and the theme runs its search in a
+// worker; Material's offline plugin would fetch a polyfill for that from a CDN.
+// This is the book's own: on file:// a "worker" runs the worker script in a
+// hidden iframe and passes the messages; on a served site nothing changes.
+// (The name holds "iframe-worker", which tells the offline plugin a shim is here.)
+if (location.protocol === "file:") {
+  window.Worker = class {
+    constructor(url) {
+      this.onmessage = this.onerror = null;
+      this.listeners = { message: [], error: [] };
+      this.pending = [];
+      this.frame = document.createElement("iframe");
+      this.frame.hidden = true;
+      this.frame.srcdoc = "<!doctype html><title>search worker</title>";
+      this.frame.addEventListener("load", () => {
+        const scope = this.frame.contentWindow;
+        // What the worker script posts arrives at the page as a message event.
+        scope.postMessage = (data) => this.emit("message", { data });
+        const script = scope.document.createElement("script");
+        script.src = new URL(url, location.href).href;
+        script.onload = () => {
+          this.ready = true;
+          for (const data of this.pending.splice(0)) this.deliver(data);
+        };
+        script.onerror = (event) => this.emit("error", event);
+        scope.document.head.append(script);
+      });
+      document.body.append(this.frame);
+    }
 
-  function FrameWorker(url) {
-    var self = this;
-    this.onmessage = null;
-    this.onerror = null;
-    this.listeners = { message: [], error: [] };
-    this.pending = [];
-    this.ready = false;
+    deliver(data) {
+      const scope = this.frame.contentWindow;
+      scope.dispatchEvent(new scope.MessageEvent("message", { data }));
+    }
 
-    var frame = document.createElement("iframe");
-    frame.setAttribute("aria-hidden", "true");
-    frame.setAttribute("tabindex", "-1");
-    frame.style.display = "none";
-    frame.srcdoc = "<!doctype html><title>search worker</title>";
-    frame.addEventListener("load", function () {
-      var scope = frame.contentWindow;
-      // What the worker script posts arrives at the page as a message event.
-      scope.postMessage = function (data) {
-        self.emit("message", { data: data });
-      };
-      var script = scope.document.createElement("script");
-      script.src = new URL(url, window.location.href).href;
-      script.onload = function () {
-        self.ready = true;
-        self.pending.splice(0).forEach(function (data) {
-          self.deliver(data);
-        });
-      };
-      script.onerror = function (event) {
-        self.emit("error", event);
-      };
-      scope.document.head.appendChild(script);
-    });
-    (document.body || document.documentElement).appendChild(frame);
-    this.frame = frame;
-  }
+    postMessage(data) {
+      if (this.ready) this.deliver(data);
+      else this.pending.push(data);
+    }
 
-  FrameWorker.prototype.deliver = function (data) {
-    var scope = this.frame.contentWindow;
-    scope.dispatchEvent(new scope.MessageEvent("message", { data: data }));
-  };
+    emit(type, event) {
+      const handler = type === "message" ? this.onmessage : this.onerror;
+      if (handler) handler.call(this, event);
+      for (const listener of this.listeners[type]) listener.call(this, event);
+    }
 
-  FrameWorker.prototype.postMessage = function (data) {
-    if (this.ready) {
-      this.deliver(data);
-    } else {
-      this.pending.push(data);
+    addEventListener(type, listener) {
+      (this.listeners[type] ||= []).push(listener);
+    }
+
+    removeEventListener(type, listener) {
+      this.listeners[type] = (this.listeners[type] || []).filter((l) => l !== listener);
+    }
+
+    terminate() {
+      this.frame.remove();
     }
   };
-
-  FrameWorker.prototype.emit = function (type, event) {
-    var handler = type === "message" ? this.onmessage : this.onerror;
-    if (handler) {
-      handler.call(this, event);
-    }
-    (this.listeners[type] || []).forEach(function (listener) {
-      listener.call(this, event);
-    }, this);
-  };
-
-  FrameWorker.prototype.addEventListener = function (type, listener) {
-    (this.listeners[type] = this.listeners[type] || []).push(listener);
-  };
-
-  FrameWorker.prototype.removeEventListener = function (type, listener) {
-    this.listeners[type] = (this.listeners[type] || []).filter(function (l) {
-      return l !== listener;
-    });
-  };
-
-  FrameWorker.prototype.terminate = function () {
-    this.frame.remove();
-  };
-
-  window.Worker = FrameWorker;
-})();
+}

@@ -16,8 +16,7 @@
 //   - the table of contents marks the section being read; the back-to-top
 //     button shows while scrolling up;
 //   - "n" and "p" go to the next and previous page.
-// The light/dark toggle is in overrides/partials/palette.html, which must run
-// before the first paint.
+// The light/dark toggle runs from overrides/main.html, before the first paint.
 //
 // What this file and overrides/ rely on of the theme that the theme does not
 // document, one line each (tests/test_browser.py reads these lines and checks
@@ -27,6 +26,7 @@
 //   theme: function __md_set
 //   theme: element #__drawer
 //   theme: element #__search
+//   theme: element [data-md-component=search]
 //   theme: element [data-md-component=search-query]
 //   theme: element [data-md-component=top]
 //   theme: element [data-md-component=header-title]
@@ -50,6 +50,8 @@
   let themeLoaded = false;
 
   // --- Search: load the theme's bundle on demand -------------------------
+  // The theme's search dialog has no accessible name of its own.
+  document.querySelector("[data-md-component=search]")?.setAttribute("aria-label", "Search");
   let requested = false;
   function loadTheme() {
     if (requested) return;
