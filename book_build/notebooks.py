@@ -28,14 +28,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
-from xml.etree.ElementTree import tostring
 
+import markdown
 import nbformat
 from bs4 import BeautifulSoup, Comment, Tag
 
 from book_build import mathml
 from book_build.blocks import fences, notebook_code, page_programs
-from book_build.code import COPY_BUTTON
+from book_build.code import format_fence
 from book_build.pages import AsWritten
 
 NOTEBOOK_DIR = "notebooks"
@@ -161,42 +161,47 @@ def notebook_uri(page_uri: str) -> str:
     return f"{NOTEBOOK_DIR}/{Path(page_uri).stem}.ipynb"
 
 
-def colab_url(repo_url: str, page_uri: str) -> str:
-    """Colab opens notebooks from GitHub: the published branch of this repository."""
-    owner_repo = urlparse(repo_url).path.strip("/")
-    return f"https://colab.research.google.com/github/{owner_repo}/blob/{COLAB_BRANCH}/{Path(page_uri).stem}.ipynb"
-
-
-def colab_source_url(repo_url: str, edit_uri: str, src_uri: str) -> str:
-    """Colab's address of a notebook kept under docs/ (edit_uri names the branch)."""
-    owner_repo = urlparse(repo_url).path.strip("/")
-    blob = edit_uri.strip("/").replace("edit/", "blob/", 1)
-    return f"https://colab.research.google.com/github/{owner_repo}/{blob}/{src_uri}"
-
-
-def bar_html(download: str, colab: str, notation: str) -> str:
-    """The bar of a notebook page, as the theme renders the chapters' Markdown bar."""
+def colab_url(repo_url: str, path: str) -> str:
+    """Colab's address of ``path`` (``branch/file.ipynb``) in this repository on GitHub."""
     return (
-        f'<p><a class="md-button" download href="{download}">Download as a notebook</a> '
-        f'<a class="md-button" href="{colab}">Open in Colab</a> '
-        f'<a class="md-button" href="{notation}">Notation</a></p>'
+        f"https://colab.research.google.com/github/{urlparse(repo_url).path.strip('/')}/blob/{path}"
     )
 
 
-def code_block(inner_html: str) -> str:
-    """The markup pymdownx.highlight gives a fenced block, around highlighted HTML."""
+def bar(download: str, colab: str, notation: str) -> str:
+    """The links under a page's title, in Markdown: its notebook, Colab, the notation page."""
     return (
-        f'<div class="language-python highlight"><pre><span></span>{COPY_BUTTON}'
-        f"<code>{inner_html}</code></pre></div>"
+        f"[Download as a notebook]({download}){{ .md-button download }} "
+        f"[Open in Colab]({colab}){{ .md-button }} [Notation]({notation}){{ .md-button }}"
     )
 
 
-def output_block(text: str) -> str:
-    """A text output, as the chapters show their expected outputs."""
-    return (
-        f'<div class="language-text highlight la-output"><pre><span></span>{COPY_BUTTON}'
-        f"<code>{html_lib.escape(text)}</code></pre></div>"
-    )
+def with_chapter_bar(text: str, uri: str, repo_url: str) -> str:
+    """A chapter's Markdown with the bar under its title (the notebook ``notebooks``
+    publishes to its branch)."""
+    up = "../" * uri.count("/")
+    colab = colab_url(repo_url, f"{COLAB_BRANCH}/{Path(uri).stem}.ipynb")
+    links = bar(f"{up}{notebook_uri(uri)}", colab, f"{up}notation.md")
+    title, newline, rest = text.partition("\n")
+    if title.startswith("# "):
+        return f"{title}\n\n{links}\n{newline}{rest}"
+    return f"{links}\n\n{text}"
+
+
+def with_notebook_bar(page_html: str, uri: str, repo_url: str, edit_uri: str) -> str:
+    """A notebook page's HTML with the same bar under its title, for its own file
+    (on the branch that ``edit_uri`` names)."""
+    up = "../" * uri.count("/")
+    source = (edit_uri or "edit/main/docs/").strip("/").removeprefix("edit/")
+    links = bar(f"{up}{uri}", colab_url(repo_url, f"{source}/{uri}"), f"{up}notation.html")
+    soup = BeautifulSoup(page_html, "html.parser")
+    rendered = BeautifulSoup(markdown.markdown(links, extensions=["attr_list"]), "html.parser")
+    title = soup.find("h1")
+    if title is None:
+        soup.insert(0, rendered)
+    else:
+        title.insert_after("\n", rendered)
+    return soup.decode(formatter=AsWritten())
 
 
 def render_math(cell: Tag) -> None:
@@ -207,8 +212,7 @@ def render_math(cell: Tag) -> None:
         pieces, end = [], 0
         for match in _DOLLARS.finditer(text):
             display = match["display"] is not None
-            latex = match["display"] if display else match["inline"]
-            math = tostring(mathml.math_element(latex, display), encoding="unicode")
+            math = mathml.latex_to_mathml(match["display" if display else "inline"], display)
             if display:
                 math = f'<div class="math-display">{math}</div>'
             elif match["after"]:
@@ -219,78 +223,44 @@ def render_math(cell: Tag) -> None:
         text.replace_with(BeautifulSoup("".join(pieces), "html.parser"))
 
 
-def _output_html(
-    output: Tag, alt: str | None, where: str, image_stem: str, images: dict[str, bytes]
-) -> str:
+def _markdown_cell(cell: Tag) -> str:
+    rendered = cell.select_one(".jp-RenderedMarkdown")
+    for anchor in rendered.select("a.anchor-link"):
+        anchor.attrs = {"class": "headerlink", "href": anchor["href"], "title": "Permanent link"}
+    # nbconvert writes a fence in prose as <pre> without <code>, which the theme
+    # would not let scroll: it would widen a phone's page.
+    for pre in rendered.select("div.highlight > pre"):
+        if pre.code is None:
+            code = Tag(name="code")
+            code.extend(list(pre.contents))
+            pre.append(code)
+    for link in rendered.find_all("a", href=_PAGE_LINK):
+        if found := _PAGE_LINK.fullmatch(link["href"]):
+            link["href"] = f"{found['page']}.html{found['anchor'] or ''}"
+    render_math(rendered)
+    return rendered.decode_contents()
+
+
+def _output_html(output: Tag, alt: str | None, where: str, image: str, images: dict) -> str:
     classes = output.get("class", [])
     if "jp-RenderedText" in classes:
-        pre = output.find("pre")
-        return output_block(pre.get_text() if pre else output.get_text())
+        text = (output.find("pre") or output).get_text()
+        return format_fence(text, "text", "highlight", {}, None, classes=["la-output"])
     if "jp-RenderedImage" in classes:
-        image = output.find("img")
+        tag = output.find("img")
         if alt:
-            image["alt"] = alt
-        elif image.get("alt", PLACEHOLDER_ALT) == PLACEHOLDER_ALT:
+            tag["alt"] = alt
+        elif tag.get("alt", PLACEHOLDER_ALT) == PLACEHOLDER_ALT:
             raise ValueError(f"{where}: an image output needs an 'alt' in the cell's metadata")
-        del image["class"]
-        data = _DATA_URI.fullmatch(image.get("src", ""))
-        if data:
+        del tag["class"]
+        if data := _DATA_URI.fullmatch(tag.get("src", "")):
             kind, payload = data.groups()
-            uri = f"{image_stem}.{'jpg' if kind == 'jpeg' else kind}"
-            images[re.sub(r"^(\.\./)*", "", uri)] = base64.b64decode(payload)
-            image["src"] = uri
-        return f"<p>{image}</p>"
+            tag["src"] = f"{image}.{'jpg' if kind == 'jpeg' else kind}"
+            images[re.sub(r"^(\.\./)*", "", tag["src"])] = base64.b64decode(payload)
+        return f"<p>{tag}</p>"
     if {"jp-RenderedHTMLCommon", "jp-RenderedHTML"} & set(classes):
         return output.decode_contents()
     raise ValueError(f"{where}: no rendering for an output of class {' '.join(classes)!r}")
-
-
-def restyle(
-    notebook_html: str,
-    alts: dict[str, str],
-    images: dict[str, bytes],
-    where: str = "notebook",
-    figures: str = "figures/nb",
-) -> str:
-    """Rewrite the ``div.jupyter-wrapper`` of mkdocs-jupyter as the theme's markup.
-
-    ``alts`` maps cell ids to the alt text of the cell's image output; image
-    outputs become files named ``<figures>-<cell id>-<n>``, their bytes put into
-    ``images`` by site path.
-    """
-    soup = BeautifulSoup(notebook_html, "html.parser")
-    parts = []
-    for cell in soup.select('div.jp-Cell[id^="cell-id="]'):
-        cell_id = cell["id"].removeprefix("cell-id=")
-        classes = cell.get("class", [])
-        if "jp-MarkdownCell" in classes:
-            rendered = cell.select_one(".jp-RenderedMarkdown")
-            for anchor in rendered.select("a.anchor-link"):
-                anchor["class"] = "headerlink"
-                anchor["title"] = "Permanent link"
-            # nbconvert writes a fence in prose as <pre> without <code>, which the
-            # theme would not let scroll: it would widen a phone's page.
-            for pre in rendered.select("div.highlight > pre"):
-                if pre.code is None:
-                    code = soup.new_tag("code")
-                    code.extend(list(pre.contents))
-                    pre.append(code)
-            for link in rendered.find_all("a", href=_PAGE_LINK):
-                found = _PAGE_LINK.fullmatch(link["href"])
-                if found:
-                    link["href"] = f"{found['page']}.html{found['anchor'] or ''}"
-            render_math(rendered)
-            parts.append(rendered.decode_contents())
-        elif "jp-CodeCell" in classes:
-            pre = cell.select_one(".highlight-ipynb pre")
-            code = pre.decode_contents().removeprefix("<span></span>")
-            parts.append(code_block(code))
-            for n, output in enumerate(cell.select(".jp-OutputArea-output"), start=1):
-                here, stem = f"{where}, cell {cell_id}", f"{figures}-{cell_id}-{n}"
-                parts.append(_output_html(output, alts.get(cell_id), here, stem, images))
-        else:
-            raise ValueError(f"{where}, cell {cell_id}: no rendering for a cell of class {classes}")
-    return "\n".join(parts)
 
 
 def notebook_alts(path: str) -> dict[str, str]:
@@ -306,43 +276,33 @@ def rewrite_page(
     where: str,
     figures: str = "figures/nb",
 ) -> str:
-    """Restyle the notebook in a page's content and drop its inline styles and scripts
-    (nbconvert's, MathJax's loader among them) and the comments around them."""
+    """mkdocs-jupyter's page in the theme's markup: each cell of its ``div.jupyter-wrapper``
+    rewritten, nbconvert's styles and scripts (MathJax's loader among them) and the
+    comments around them dropped.
+
+    ``alts`` maps cell ids to the alt text of the cell's image output; image outputs
+    become files named ``<figures>-<cell id>-<n>``, their bytes put into ``images``
+    by site path."""
     soup = BeautifulSoup(page_html, "html.parser")
     wrapper = soup.select_one("div.jupyter-wrapper")
     if wrapper is None:
         raise ValueError(f"{where}: no notebook (div.jupyter-wrapper) in the page")
-    body = restyle(str(wrapper), alts, images, where, figures)
+    parts = []
+    for cell in wrapper.select('div.jp-Cell[id^="cell-id="]'):
+        cell_id, classes = cell["id"].removeprefix("cell-id="), cell.get("class", [])
+        if "jp-MarkdownCell" in classes:
+            parts.append(_markdown_cell(cell))
+        elif "jp-CodeCell" in classes:
+            source = cell.select_one(".highlight-ipynb pre").get_text()
+            parts.append(format_fence(source, "python", "highlight", {}, None))
+            for n, output in enumerate(cell.select(".jp-OutputArea-output"), start=1):
+                here, image = f"{where}, cell {cell_id}", f"{figures}-{cell_id}-{n}"
+                parts.append(_output_html(output, alts.get(cell_id), here, image, images))
+        else:
+            raise ValueError(f"{where}, cell {cell_id}: no rendering for a cell of class {classes}")
     for element in soup.find_all(["style", "script"]):
         element.decompose()
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         comment.extract()
-    wrapper.replace_with(BeautifulSoup(body, "html.parser"))
-    return soup.decode(formatter=AsWritten())
-
-
-def with_chapter_bar(text: str, uri: str, repo_url: str) -> str:
-    """A chapter's Markdown with the notebook, Colab and notation links under its title."""
-    up = "../" * uri.count("/")
-    bar = (
-        f"[Download as a notebook]({up}{notebook_uri(uri)}){{ .md-button download }} "
-        f"[Open in Colab]({colab_url(repo_url, uri)}){{ .md-button }} "
-        f"[Notation]({up}notation.md){{ .md-button }}"
-    )
-    title, newline, rest = text.partition("\n")
-    if title.startswith("# "):
-        return f"{title}\n\n{bar}\n{newline}{rest}"
-    return f"{bar}\n\n{text}"
-
-
-def with_notebook_bar(page_html: str, uri: str, repo_url: str, edit_uri: str) -> str:
-    """A notebook page's HTML with the same bar under its title, linking its own file."""
-    up = "../" * uri.count("/")
-    colab = colab_source_url(repo_url, edit_uri or "edit/main/docs/", uri)
-    bar = bar_html(f"{up}{uri}", colab, f"{up}notation.html")
-    soup = BeautifulSoup(page_html, "html.parser")
-    title = soup.find("h1")
-    if title is None:
-        return bar + "\n" + page_html
-    title.insert_after("\n", BeautifulSoup(bar, "html.parser"))
+    wrapper.replace_with(BeautifulSoup("\n".join(parts), "html.parser"))
     return soup.decode(formatter=AsWritten())

@@ -59,11 +59,12 @@ def test_cells_become_the_themes_blocks():
     assert 'display="inline" xmlns="http://www.w3.org/1998/Math/MathML"><mrow><msub>' in out
     assert '<div class="math-display"><math ' in out and 'display="block"' in out
     assert "<code>$HOME$</code>" in out
-    # The code cell is a highlighted block with its copy button; the image has its alt.
+    # The code cell is a block as the chapters write it (book_build/code.py): its
+    # program to copy, its copy button, highlighted; the image has its alt.
     assert (
-        f'<div class="language-python highlight"><pre><span></span>{COPY_BUTTON}'
-        '<code><span class="nb">print</span>'
-        '(x <span class="o">&lt;</span> 1)\nplt.show()\n</code></pre></div>'
+        '<div class="language-python highlight la-program" data-copy="print(x &lt; 1)\n'
+        f'plt.show()"><pre><span></span>{COPY_BUTTON}<code><span class="nb">print</span>'
+        '(x &lt; <span class="mi">1</span>)\nplt.show()\n</code></pre></div>'
     ) in out
     # The text output is an output block, as the chapters' expected outputs are.
     assert (
@@ -96,8 +97,8 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert len(page) < 200_000  # mkdocs-jupyter's own page weighed 740 KB
     assert not re.search(r"jp-|<style|<script|\$\$", article)
     code = (
-        '<div class="language-python highlight"><pre><span></span>'
-        '<nav class="md-code__nav">.*?</nav><code>'
+        '<div class="language-python highlight la-program" data-copy=("[^"]+"|\'[^\']+\')>'
+        '<pre><span></span><nav class="md-code__nav">.*?</nav><code>'
     )
     assert len(re.findall(code, article)) >= 3  # highlighted, with copy buttons
     assert article.count("<math") >= 3 and "arithmatex" not in article

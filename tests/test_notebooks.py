@@ -9,6 +9,7 @@ import io
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from IPython.core.interactiveshell import InteractiveShell
 
 from book_build import blocks, notebooks
@@ -93,26 +94,20 @@ def test_page_conversion_details():
     assert nb.cells[3].source == "**Solution**\n\nIndented prose."
 
 
-def test_colab_link_opens_the_published_branch():
-    url = notebooks.colab_url("https://github.com/owner/repo", "einsum.md")
-    assert url == "https://colab.research.google.com/github/owner/repo/blob/notebooks/einsum.ipynb"
-
-
-def test_a_lab_gets_the_bar_under_its_title_and_opens_from_its_own_file():
-
-    url = notebooks.colab_source_url(
-        "https://github.com/owner/repo", "edit/main/docs/", "lab.ipynb"
-    )
-    assert url == "https://colab.research.google.com/github/owner/repo/blob/main/docs/lab.ipynb"
+def test_the_bar_opens_a_chapter_from_the_published_branch_and_a_lab_from_its_file():
     repo, edit = "https://github.com/owner/repo", "edit/main/docs/"
-    html = notebooks.with_notebook_bar("<h1>Lab</h1><p>text</p>", "labs/lab.ipynb", repo, edit)
-    assert html.startswith(
-        '<h1>Lab</h1>\n<p><a class="md-button" download href="../labs/lab.ipynb">'
-    )
-    assert 'href="../notation.html">Notation</a></p><p>text</p>' in html
-    # A chapter gets its bar in its Markdown, under its title.
+    colab = "https://colab.research.google.com/github/owner/repo/blob"
     text = notebooks.with_chapter_bar("# T\n\nProse.", "tensors.md", repo)
     assert text.startswith("# T\n\n[Download as a notebook](notebooks/tensors.ipynb)")
+    assert f"({colab}/notebooks/tensors.ipynb)" in text and "(notation.md)" in text
+    html = notebooks.with_notebook_bar("<h1>Lab</h1><p>text</p>", "labs/lab.ipynb", repo, edit)
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.h1.find_next_sibling().name == "p"
+    links = {a.get_text(): a for a in soup.select("h1 + p a.md-button")}
+    assert links["Download as a notebook"]["href"] == "../labs/lab.ipynb"
+    assert links["Download as a notebook"].has_attr("download")
+    assert links["Open in Colab"]["href"] == f"{colab}/main/docs/labs/lab.ipynb"
+    assert links["Notation"]["href"] == "../notation.html"
 
 
 @pytest.fixture(scope="module")

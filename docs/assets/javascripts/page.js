@@ -1,10 +1,6 @@
-// What a reader does on a page, without the theme's script bundle.
-//
-// Mounting the theme's bundle cost a chapter about 300 ms of main-thread work
-// on load (its components read layout and restyle the whole page), which a
-// phone's slower CPU multiplies several times over, while most visits use
-// none of it. This file gives the page what it needs from its own small
-// handlers, each doing nothing until the reader acts:
+// What a reader does on a page, without the theme's script bundle: mounted on
+// load, its components read the layout of the whole page and restyle it, work
+// that most visits never use. Each handler here waits for the reader to act:
 //   - search: the theme's bundle loads when the reader first reaches for it
 //     (a click or tap on the box, the "/", "s" or "f" keys, an address with
 //     ?q=) and runs search as usual; terms in ?h= (where a search result
@@ -142,21 +138,9 @@
     clearTimeout(dialogTimer);
     dialogTimer = setTimeout(() => dialog.classList.remove("md-dialog--active"), 2000);
   }
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
-    // Plain http on another host: the older route, through a selected textarea.
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    const done = document.execCommand("copy");
-    area.remove();
-    return done ? Promise.resolve() : Promise.reject(new Error("copy refused"));
-  }
+  // The clipboard is there on https, localhost and file://, not on plain http elsewhere.
+  const copyText = (text) =>
+    navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error("no clipboard"));
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".md-code__button[data-md-type=copy]");
     if (!button) return;
