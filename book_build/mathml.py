@@ -73,27 +73,23 @@ _TEXT_ESCAPE = re.compile(r"\\([_%&#${}])")
 _FUNCTIONS = {name[1:] for name in commands.FUNCTIONS} | {
     "arg", "det", "dim", "gcd", "inf", "lim", "max", "min", "Pr", "sup",
 }  # fmt: skip
-_WORD = re.compile(r"[A-Za-z][A-Za-z\s]*(?:&#x0200[69];[A-Za-z]+)?")
+_WORD = re.compile(r"[A-Za-z][A-Za-z\s]*")  # \s: \operatorname writes thin spaces too
 # Accents drawn above a letter at its own size: dot, double dot, circumflex,
 # tilde, macron, caron, breve, acute, grave, arrow.
-_ACCENTS = {"&#x002D9;", "&#x000A8;", "&#x0005E;", "^", "&#x0007E;", "~", "&#x000AF;"}
-_ACCENTS |= {"&#x002C7;", "&#x002D8;", "&#x000B4;", "&#x00060;", "&#x02192;"}
-_ACCENT_FORMS = {
-    "&#x0005E;": "&#x002C6;",
-    "^": "&#x002C6;",
-    "&#x0007E;": "&#x002DC;",
-    "~": "&#x002DC;",
-}
+_ACCENTS = set("\u02d9\u00a8^~\u00af\u02c7\u02d8\u00b4`\u2192")
+# The ASCII ^ and ~ are tall signs of their own: the accents are the modifier
+# letters (MathML Core's non-combining equivalents).
+_ACCENT_FORMS = {"^": "\u02c6", "~": "\u02dc"}
 # Elements whose children form a row (MathML's inferred mrow).
 _ROWS = {"math", "mrow", "mstyle", "mpadded", "mphantom", "msqrt", "menclose", "mtd"}
 _SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
-_OPENING = {"(", "[", "{", "&#x00028;", "&#x0005B;", "&#x0007B;", "&#x027E8;", "&#x0007C;", "|"}
-_CLOSING_MO = {")", "]", "}", "|", "&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;"}
+_OPENING = set("([{\u27e8|")
+_CLOSING = set(")]}|\u2016\u27e9")
 THIN_SPACE = "0.1667em"
-_BARS = {"|", "\u2016", "&#x0007C;", "&#x02016;"}
+_BARS = {"|", "\u2016"}
 # Ordinary symbols that latex2mathml writes as operators: no browser knows
 # them as operators, so each would get an unknown operator's wide spaces.
-_SYMBOLS = {"&#x0221E;", "&#x02205;"}  # infinity, the empty set
+_SYMBOLS = {"\u221e", "\u2205"}  # infinity, the empty set
 
 
 def _is_function(element: Element) -> bool:
@@ -138,12 +134,12 @@ def _fix_row(row: Element) -> None:
             continue
         text = child.text or ""
         after_operator = i == 0 or (
-            children[i - 1].tag == "mo" and children[i - 1].text not in _CLOSING_MO
+            children[i - 1].tag == "mo" and children[i - 1].text not in _CLOSING
         )
-        if text in {"&#x02212;", "&#x0002B;", "-", "+"} and after_operator:
+        if text in {"\u2212", "+", "-"} and after_operator:
             # A sign, not an operation: -x, and \approx -103 with no gap after the sign.
             child.attrib |= {"lspace": "0", "rspace": "0"}
-        elif text in {"&#x0002F;", "/"}:
+        elif text == "/":
             child.attrib |= {"lspace": "0", "rspace": "0"}  # r/k: a slash is no operator in TeX
         elif i == 0 and len(children) > 1 and text not in _OPENING:
             child.set("lspace", "0")  # "every exponent \le 0": nothing on the left to space from
@@ -188,12 +184,10 @@ def _fix(element: Element) -> None:
     if tag == "mover" and len(element) == 2 and element[1].tag == "mo":
         accent = element[1]
         wide = element.get("accent") != "true" and accent.get("stretchy") != "false"
-        wide = wide and accent.text in {"&#x0005E;", "&#x0007E;"}
+        wide = wide and accent.text in {"^", "~"}
         if (accent.text or "") in _ACCENTS and not wide:  # \widehat stretches
             element.set("accent", "true")
             accent.set("stretchy", "false")
-            # The ASCII ^ and ~ are tall signs of their own: the accents are
-            # the modifier letters (MathML Core's non-combining equivalents).
             accent.text = _ACCENT_FORMS.get(accent.text, accent.text)
     if tag in _ROWS:
         _fix_row(element)
@@ -218,10 +212,10 @@ def _render(source: str, display: bool) -> tuple[Element, str]:
         tree = converter.convert_to_element(source)
     except Exception as error:  # latex2mathml raises many exception types
         raise MathError(f"cannot render math {source!r}: {error}") from error
-    _fix(tree)
-    _name_functions(tree)
     for element in tree.iter():  # latex2mathml writes symbols as entities: plain text here
         element.text = html.unescape(element.text) if element.text else element.text
+    _fix(tree)
+    _name_functions(tree)
     # latex2mathml passes a command it does not know through as text, and an
     # alignment "&" as a symbol; either would show raw LaTeX to the reader.
     leftover = _LEFTOVER.search(tostring(tree, encoding="unicode"))
@@ -250,7 +244,6 @@ def latex_to_text(latex: str, display: bool) -> str:
 # Operators written with a space on each side, as in running text.
 _SPACED = set("=<>+\u00d7\u2248\u2260\u2264\u2265\u2261\u2192\u2190\u21a6\u2208\u2209")
 _SPACED |= set("\u2282\u2286\u221d\u223c\u2299\u2297\u2218\u2212\u21d2\u21d4")
-_CLOSING = set(")]}|\u2016\u27e9")
 # Accents (dot, diaeresis, circumflex, tilde, macron, caron, breve, acute,
 # grave, arrow) as the combining characters that follow their letter: x\u0302.
 _COMBINING = dict(
@@ -263,7 +256,7 @@ _COMBINING = dict(
 
 
 def _token(element: Element) -> str:
-    return html.unescape(element.text or "")
+    return element.text or ""
 
 
 def _grouped(text: str) -> str:
