@@ -368,16 +368,14 @@ def search_view(page_html: str) -> str:
     block, its output, a console session), so that its previews show the prose
     around a match instead of a whole block of code. Code in a sentence stays."""
     soup = BeautifulSoup(page_html, "html.parser")
-    texts = []
     for math in soup.find_all("math"):
         text = re.sub(r"\s+", " ", search_text(_as_element(math))).strip()
         if math.get("display") == "block":  # a paragraph of its own in the preview
             text = f"<p>{text}</p>"
-        math.replace_with(f"\x00{len(texts)}\x00")  # a placeholder: the text holds markup
-        texts.append(text)
+        math.replace_with(BeautifulSoup(text, "html.parser"))  # the text holds sub and sup
     for pre in soup.find_all("pre"):
         pre["data-search-exclude"] = "code"
-    return re.sub("\x00(\\d+)\x00", lambda m: texts[int(m[1])], str(soup))
+    return str(soup)
 
 
 def _as_element(tag: Tag) -> Element:

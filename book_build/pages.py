@@ -133,16 +133,16 @@ def headings(page: Path) -> dict[str, str]:
 # --- the one-page print version (the print-site plugin's page, made static) --------
 
 
-def relative_base(html: str, site_url: str) -> str:
+def relative_base(soup: BeautifulSoup, site_url: str) -> None:
     """Replace the absolute base that the theme derived from ``site_url`` by ``.``.
 
     The plugin renders its page outside MkDocs' page loop, where the theme takes
     its base from ``site_url``'s path: opened from disk, the page would look for
     its search index and palette under ``/book/``."""
     base = urlsplit(site_url or "").path or "/"
-    return html.replace(f'new URL("{base}",location)', 'new URL(".",location)').replace(
-        f'"base": "{base}"', '"base": "."'
-    )
+    for script in soup.find_all("script", string=True):
+        text = script.string.replace(f'new URL("{base}",location)', 'new URL(".",location)')
+        script.string = text.replace(f'"base": "{base}"', '"base": "."')
 
 
 class AsWritten(HTMLFormatter):
@@ -181,7 +181,8 @@ def static_print_page(html: str, site_url: str) -> str:
     plugin's script on every load: the navigation and search hidden, the contents copied
     into the book, tabs unrolled, solutions open, every figure loaded at once, and what
     only a screen can use left out (copy buttons and their programs, folded setup)."""
-    soup = BeautifulSoup(relative_base(html, site_url), "html.parser")
+    soup = BeautifulSoup(html, "html.parser")
+    relative_base(soup, site_url)
     toc = soup.select_one(".md-sidebar--secondary ul")
     nav = soup.select_one("nav.print-page-toc-nav")
     if toc is None or nav is None:
