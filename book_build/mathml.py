@@ -3,7 +3,7 @@
 Browsers draw MathML natively, so no page needs a math script or a request to
 another host. ``render_tree`` runs in the book's Markdown extension, on the
 elements that ``pymdownx.arithmatex`` (``generic: true``) makes; notebook pages
-(``book_build.notebooks``) call ``math_element`` on their dollar-delimited math.
+(``book_build.notebooks``) call ``latex_to_mathml`` on their dollar-delimited math.
 
 latex2mathml's output is corrected where it would typeset worse than TeX:
 
