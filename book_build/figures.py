@@ -354,6 +354,7 @@ def dark_variant(svg: str) -> str:
 # --- the pages ----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)  # every page with figures asks again, on every build
 def natural_size(svg: str) -> tuple[int, int]:
     """The width and height the SVG asks for, in CSS px (matplotlib writes points)."""
     root = _parse(svg).documentElement
