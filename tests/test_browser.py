@@ -406,6 +406,10 @@ def test_the_404_page_works_where_it_is_published(browser, published, missing):
         tab.locator("header a.md-logo").click()
         tab.wait_for_load_state("load")
         assert tab.url.rstrip("/") in (base, f"{base}/index.html")
+        tab.goto(f"{base}/{missing}", wait_until="networkidle")
+        tab.locator("article a", has_text="home page").click()  # it lists every chapter
+        tab.wait_for_load_state("load")
+        assert tab.url == f"{base}/index.html"
     finally:
         context.close()
 

@@ -23,6 +23,7 @@
 //   theme: element #__drawer
 //   theme: element #__search
 //   theme: element [data-md-component=search]
+//   theme: element [data-md-component=dialog]
 //   theme: element [data-md-component=search-query]
 //   theme: element [data-md-component=top]
 //   theme: element [data-md-component=header-title]
