@@ -148,16 +148,6 @@ def page_programs(text: str, expand: Callable[[str], str]) -> list[Program]:
     return programs
 
 
-def new_setup_lines(programs: list[Program]) -> list[tuple[Program, str]]:
-    """Each folded line that no block above it showed in view: folding it would hide news."""
-    seen: set[str] = set()
-    found = []
-    for program in programs:
-        found += [(program, line) for line in program.hidden if line.strip() and line not in seen]
-        seen.update(program.shown)
-    return found
-
-
 # Statements that a notebook has already run when an earlier cell showed them:
 # defining them again changes nothing. Any other folded statement (a seeded
 # generator, data) runs again, so that each cell prints what its block prints.
