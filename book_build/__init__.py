@@ -5,7 +5,7 @@
                 include expander with mkdocs.yml's options
 - ``code``      a code block's HTML (a pymdownx.superfences custom fence)
 - ``markdown``  the Python-Markdown extension: pins, the glossary table, output labels,
-                glossary tooltips in running text, equation numbers
+                the math, tooltips in running text, equation numbers, the figures
 - ``mathml``    LaTeX to MathML, formulas as search text, the math font's subset
 - ``figures``   docs/figures/*.py drawn to light and dark SVG, cached by content
 - ``notebooks`` each chapter as a notebook; notebook pages in the book's markup

@@ -27,8 +27,6 @@ _EXPECTED_OUTPUT = re.compile(
     r"^\s*<!--\s*pytest-codeblocks:expected-output(?:-ignore-whitespace)?\s*-->"
 )
 _MARK = re.compile(r"^\s*<!--[-\s]*(pytest\.mark\..*?)\s*-->\s*$")
-# A console line that the reader types; the rest of a console block is output.
-_PROMPT = re.compile(r"^\$ ")
 
 
 class BlockError(Exception):
@@ -81,18 +79,6 @@ def fences(text: str) -> list[Fence]:
     return found
 
 
-def split_setup(code: str) -> tuple[list[str], list[str]]:
-    """The lines above the ``# /setup`` marker (none without one), and the lines below it."""
-    lines = code.split("\n")
-    if SETUP_MARKER not in (line.strip() for line in lines):
-        return [], lines
-    at = next(k for k, line in enumerate(lines) if line.strip() == SETUP_MARKER)
-    shown = lines[at + 1 :]
-    while shown and not shown[0].strip():
-        shown.pop(0)
-    return lines[:at], shown
-
-
 @dataclass
 class Program:
     """A runnable block: the whole program, of which the first ``setup`` lines are folded."""
@@ -117,10 +103,17 @@ class Program:
 
 
 def program_of(code: str, fence: Fence | None = None) -> Program:
-    """A block's expanded code as a program: the marker dropped, the lines above it setup."""
+    """A block's expanded code as a program: the ``# /setup`` line dropped, the lines
+    above it setup (none without one), blank lines right below it dropped too."""
     # A section's trailing blank lines and the page's own would stack up.
-    setup, shown = split_setup(re.sub(r"\n{4,}", "\n\n\n", code.rstrip("\n")))
-    return Program(fence, "\n".join(setup + shown), setup=len(setup))
+    lines = re.sub(r"\n{4,}", "\n\n\n", code.rstrip("\n")).split("\n")
+    at = next((k for k, line in enumerate(lines) if line.strip() == SETUP_MARKER), None)
+    if at is None:
+        return Program(fence, "\n".join(lines))
+    shown = lines[at + 1 :]
+    while shown and not shown[0].strip():
+        shown.pop(0)
+    return Program(fence, "\n".join(lines[:at] + shown), setup=at)
 
 
 def page_programs(text: str, expand: Callable[[str], str]) -> list[Program]:
@@ -174,8 +167,8 @@ def console_commands(body: list[str]) -> str:
     """What a reader runs from a ``console`` block: its ``$ `` lines without the prompt."""
     commands, continued = [], False
     for line in body:
-        if _PROMPT.match(line) or continued:  # a line ending in \ goes on below
-            commands.append(_PROMPT.sub("", line))
+        if line.startswith("$ ") or continued:  # a line ending in \ goes on below
+            commands.append(line.removeprefix("$ "))
         continued = bool(commands) and commands[-1].endswith("\\")
     return "\n".join(commands)
 

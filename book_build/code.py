@@ -5,7 +5,7 @@
 expanded, nested in tabs and admonitions too, and writes the block's HTML in one
 go: no later pass over the page's markup.
 
-- A ``python`` block folds its declared setup (``blocks.split_setup``) behind a
+- A ``python`` block folds its declared setup (``blocks.program_of``) behind a
   button; the lines wait in a ``<template>``, outside the page's DOM, until the
   reader opens them (``code-setup.js``). The block's ``data-copy`` holds the whole
   program, which the copy button gives.
@@ -53,14 +53,6 @@ def highlight(code: str, language: str) -> str:
     return "".join(out)
 
 
-def setup_button(count: int) -> str:
-    noun = "line" if count == 1 else "lines"
-    return (
-        '<button type="button" class="la-setup-toggle" aria-expanded="false">'
-        f"{count} setup {noun} shown above</button>"
-    )
-
-
 def format_fence(source: str, language: str, class_name: str, options, md, **kwargs) -> str:
     """superfences' custom formatter: the HTML of one fenced block."""
     classes = [c for c in kwargs.get("classes") or [] if c != language]
@@ -71,10 +63,13 @@ def format_fence(source: str, language: str, class_name: str, options, md, **kwa
         program = program_of(source)
         copy, shown = program.code, "\n".join(program.shown)
         if program.setup:
-            hidden = [line for line in program.hidden if line.strip()]
+            count = sum(1 for line in program.hidden if line.strip())
             lines = highlight("\n".join(program.hidden) + "\n", "python")
-            folded = f'{setup_button(len(hidden))}<template class="la-setup">{lines}</template>'
-
+            folded = (
+                '<button type="button" class="la-setup-toggle" aria-expanded="false">'
+                f"{count} setup {'line' if count == 1 else 'lines'} shown above</button>"
+                f'<template class="la-setup">{lines}</template>'
+            )
     else:
         shown = source.rstrip("\n")
         if language == "console":

@@ -194,19 +194,14 @@ def _snippet_imports(source: str) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _imported_snippets(root: Path, script: Path) -> list[Path]:
-    """The ``snippets`` modules that a figure script imports."""
-    names = _snippet_imports(script.read_text(encoding="utf-8"))
-    paths = [root / (name.replace(".", "/") + ".py") for name in names]
-    return [path for path in paths if path.is_file()]
-
-
 def figure_key(root: Path, script: Path) -> str:
     """What a script's drawings depend on: its text, the snippets it imports, the
     data it may read and this module (which styles them), hashed."""
     digest = hashlib.sha256()
     data = sorted((root / "benchmarks" / "data").glob("*"))
-    for path in [script, Path(__file__), *_imported_snippets(root, script), *data]:
+    names = _snippet_imports(script.read_text(encoding="utf-8"))
+    snippets = [root / (name.replace(".", "/") + ".py") for name in names]
+    for path in [script, Path(__file__), *filter(Path.is_file, snippets), *data]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 
@@ -265,18 +260,9 @@ _COLOURED = ("style", "fill", "stroke", "stop-color", "color")
 DARK_TEXT = "#e6e6e6"
 
 
-def _parse(svg: str) -> minidom.Document:
-    return minidom.parseString(svg)
-
-
-def _markup(document: minidom.Document) -> str:
-    """The svg element as text: a browser needs no XML declaration or doctype."""
-    return document.documentElement.toxml()
-
-
 def viewbox_width(svg: str) -> float:
     """The width of the SVG's viewBox, in its own units (points for matplotlib)."""
-    box = _parse(svg).documentElement.getAttribute("viewBox").replace(",", " ").split()
+    box = minidom.parseString(svg).documentElement.getAttribute("viewBox").replace(",", " ").split()
     if len(box) != 4:
         raise ValueError("the SVG has no viewBox")
     return float(box[2])
@@ -284,7 +270,7 @@ def viewbox_width(svg: str) -> float:
 
 def text_sizes(svg: str) -> list[float]:
     """Every font size in the SVG's style attributes, in viewBox units."""
-    elements = _parse(svg).getElementsByTagName("*")
+    elements = minidom.parseString(svg).getElementsByTagName("*")
     return [float(size) for e in elements for size in _FONT_SIZE.findall(e.getAttribute("style"))]
 
 
@@ -306,13 +292,13 @@ def _generic_font(match: re.Match[str]) -> str:
 def tidy_svg(svg: str) -> str:
     """Give every font a generic fallback, for readers without matplotlib's fonts
     (its mathtext names one font only)."""
-    document = _parse(svg)
+    document = minidom.parseString(svg)
     for element in document.getElementsByTagName("*"):
         if element.hasAttribute("style"):
             element.setAttribute(
                 "style", _ONE_FONT.sub(_generic_font, element.getAttribute("style"))
             )
-    return _markup(document)
+    return document.documentElement.toxml()  # a browser needs no XML declaration
 
 
 def dark_colour(colour: str) -> str:
@@ -337,7 +323,7 @@ def dark_colour(colour: str) -> str:
 
 def dark_variant(svg: str) -> str:
     """The SVG with its colours for a dark page; text without a colour becomes light."""
-    document = _parse(svg)
+    document = minidom.parseString(svg)
     for element in document.getElementsByTagName("*"):
         for name in filter(element.hasAttribute, _COLOURED):
             dark = _COLOUR.sub(lambda m: dark_colour(m[0]), element.getAttribute(name))
@@ -348,7 +334,7 @@ def dark_variant(svg: str) -> str:
         root = document.documentElement
         styles = [root.insertBefore(document.createElement("style"), root.firstChild)]
     styles[0].insertBefore(rule, styles[0].firstChild)
-    return _markup(document)
+    return document.documentElement.toxml()  # a browser needs no XML declaration
 
 
 # --- the pages ----------------------------------------------------------------
@@ -357,7 +343,7 @@ def dark_variant(svg: str) -> str:
 @functools.lru_cache(maxsize=256)  # every page with figures asks again, on every build
 def natural_size(svg: str) -> tuple[int, int]:
     """The width and height the SVG asks for, in CSS px (matplotlib writes points)."""
-    root = _parse(svg).documentElement
+    root = minidom.parseString(svg).documentElement
     sizes = [root.getAttribute(name) for name in ("width", "height")]
     if not all(size.endswith("pt") for size in sizes):
         raise ValueError("the SVG has no width and height in points")

@@ -26,9 +26,6 @@ glossary's tooltips and before the toc extension reads the headings:
 Its postprocessor, on the finished HTML, shows the drawn figures
 (``book_build.figures.show_figures``): numbered captions, light and dark
 versions at their natural size, a link to full size, lazy loading.
-
-Code blocks themselves are written by ``book_build.code.format_fence``, a custom
-fence of pymdownx.superfences.
 """
 
 from __future__ import annotations
@@ -46,24 +43,26 @@ from book_build.blocks import fences
 from book_build.pages import PageError, fill_pins, glossary_table, pinned_versions
 
 NO_TOOLTIPS = "<!-- no tooltips -->"
+# What the glossary table reads, relative to the folder the build runs in (the repository).
+GLOSSARY = Path("docs/includes/abbreviations.md")  # one "*[term]: meaning" line a spelling
+DEFINED_IN = Path("docs/includes/defined-in.txt")  # one "term: page.md#anchor" line a term
 _NOT_RUNNING_TEXT = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre"}
 
 
 class _BookPreprocessor(Preprocessor):
-    def __init__(self, md: Markdown, paths: dict[str, Path]) -> None:
+    def __init__(self, md: Markdown, requirements: Path) -> None:
         super().__init__(md)
-        self.paths = paths
+        self.requirements = requirements
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
         self.md.book_tooltips = NO_TOOLTIPS not in text  # read by the tree processor
         text = text.replace(NO_TOOLTIPS, "")
         if "{pin:" in text:
-            pins = pinned_versions(self.paths["requirements"].read_text(encoding="utf-8"))
+            pins = pinned_versions(self.requirements.read_text(encoding="utf-8"))
             text = fill_pins(text, pins)
         if "<!-- glossary -->" in text:
-            paths = (self.paths[key] for key in ("abbreviations", "defined_in", "docs"))
-            table = glossary_table(*paths)
+            table = glossary_table(GLOSSARY, DEFINED_IN, Path("docs"))
             text = text.replace("<!-- glossary -->", table)
         lines = text.split("\n")
         for fence in fences(text):
@@ -120,41 +119,25 @@ class _BookTreeprocessor(Treeprocessor):
 
 
 class _BookPostprocessor(Postprocessor):
-    def __init__(self, md: Markdown, root: Path) -> None:
-        super().__init__(md)
-        self.root = root
-
     def run(self, text: str) -> str:
-        if "figures/" not in text:
+        if "figures/" not in text:  # spares hashing the figure scripts
             return text
-        return figures.show_figures(text, figures.natural_sizes(self.root))
+        return figures.show_figures(text, figures.natural_sizes(Path(".")))
 
 
 class BookExtension(Extension):
     def __init__(self, **kwargs) -> None:
-        self.config = {
-            "requirements": ["requirements.txt", "the file whose pins {pin:name} reads"],
-            "abbreviations": [
-                "docs/includes/abbreviations.md",
-                "the glossary's terms, one '*[term]: meaning' line each",
-            ],
-            "defined_in": [
-                "docs/includes/defined-in.txt",
-                "where each glossary term is defined, one 'term: page.md#anchor' line each",
-            ],
-            "docs": ["docs", "the folder of the pages that defined_in names"],
-            "root": [".", "the repository, whose docs/figures/*.py draw the figures"],
-        }
+        self.config = {"requirements": ["requirements.txt", "the file whose pins {pin:name} reads"]}
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        paths = {key: Path(self.getConfig(key)) for key in self.config}
+        requirements = Path(self.getConfig("requirements"))
         # After pymdownx.snippets (32), before superfences (25).
-        md.preprocessors.register(_BookPreprocessor(md, paths), "book", 30)
+        md.preprocessors.register(_BookPreprocessor(md, requirements), "book", 30)
         # After abbr (7) has made the tooltips, before toc (5) reads the headings.
         md.treeprocessors.register(_BookTreeprocessor(md), "book", 6)
         # Last, on the finished HTML (raw HTML restored at 30).
-        md.postprocessors.register(_BookPostprocessor(md, paths["root"]), "book", 5)
+        md.postprocessors.register(_BookPostprocessor(md), "book", 5)
 
 
 def makeExtension(**kwargs) -> BookExtension:

@@ -31,9 +31,7 @@ MathML out: extra.css asks for the reader's own (Cambria Math, STIX Two Math,
 the size variants and pieces its large operators and delimiters need. Only
 pages with math preload it (``overrides/main.html``).
 
-The search plugin indexes a page's content: ``search_view`` gives it the
-formulas as text (``softmax(x)<sub>i</sub> = ...``) and leaves the code blocks
-out, so that a search preview shows prose.
+``search_view`` gives the search index the formulas as text.
 """
 
 from __future__ import annotations
@@ -205,8 +203,8 @@ def _name_functions(element: Element) -> None:
 
 
 @functools.cache
-def _render(source: str, display: bool) -> tuple[Element, str]:
-    """The MathML tree of one formula (copy it before changing it), and its search text."""
+def _render(source: str, display: bool) -> Element:
+    """The MathML tree of one formula (copy it before changing it)."""
     converter = Converter(display="block" if display else "inline")
     try:
         tree = converter.convert_to_element(source)
@@ -221,22 +219,17 @@ def _render(source: str, display: bool) -> tuple[Element, str]:
     leftover = _LEFTOVER.search(tostring(tree, encoding="unicode"))
     if leftover:
         raise MathError(f"unsupported LaTeX {leftover['text']!r} in {source!r}")
-    return tree, re.sub(r"\s+", " ", search_text(tree)).strip()
-
-
-def math_element(latex: str, display: bool) -> Element:
-    """The MathML ``<math>`` element of one LaTeX formula."""
-    return copy.deepcopy(_render(latex.strip(), display)[0])
+    return tree
 
 
 def latex_to_mathml(latex: str, display: bool) -> str:
     """The MathML of one LaTeX formula, as markup."""
-    return tostring(_render(latex.strip(), display)[0], encoding="unicode")
+    return tostring(_render(latex.strip(), display), encoding="unicode")
 
 
 def latex_to_text(latex: str, display: bool) -> str:
     """One LaTeX formula as HTML text (with sub and sup), for the search index."""
-    return _render(latex.strip(), display)[1]
+    return re.sub(r"\s+", " ", search_text(_render(latex.strip(), display))).strip()
 
 
 # --- the formula as text --------------------------------------------------------
@@ -329,7 +322,7 @@ def render_tree(root: Element) -> None:
                 continue
             source = child.text or ""
             display = child.tag == "div"
-            math = math_element(source.strip()[2:-2], display)
+            math = copy.deepcopy(_render(source.strip()[2:-2].strip(), display))
             if display:
                 kept = [name for name in classes if name != "arithmatex"]
                 child.set("class", " ".join(["math-display", *kept]))

@@ -15,9 +15,6 @@ blocks, text outputs as output blocks, image outputs as files with the alt text
 of the cell's metadata, Markdown cells with their math rendered as MathML
 (``mathml``) and links to ``page.md`` pointed at
 ``page.html``. It stops on an output or cell kind it does not know.
-
-``python -m book_build notebooks OUTPUT_FOLDER`` writes the chapters' notebooks
-(the workflow publishes them to the ``notebooks`` branch, which Colab opens).
 """
 
 from __future__ import annotations

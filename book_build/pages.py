@@ -82,7 +82,8 @@ def glossary_table(path: Path, defined_in: Path, docs: Path) -> str:
         if key not in rows_by_key and definition not in seen_definitions:
             rows_by_key[key] = (term, definition)
         seen_definitions.add(definition)
-    sections = _sections(defined_in)
+    lines = defined_in.read_text(encoding="utf-8").splitlines()
+    sections = dict(line.rsplit(": ", 1) for line in lines if line and not line.startswith("#"))
     if unknown := set(sections) - {term for term, _ in rows_by_key.values()}:
         raise PageError(f"{defined_in.name}: no glossary row for {sorted(unknown)}")
     rows = ["| Term | Meaning |", "| --- | --- |"]
@@ -101,12 +102,6 @@ def glossary_table(path: Path, defined_in: Path, docs: Path) -> str:
         where = title if heading == title else f"{title}: {heading}"
         rows.append(f'| [{term}]({link} "{where}") | {definition} |')
     return "\n".join(rows)
-
-
-def _sections(defined_in: Path) -> dict[str, str]:
-    lines = defined_in.read_text(encoding="utf-8").splitlines()
-    pairs = [line.rsplit(": ", 1) for line in lines if line and not line.startswith("#")]
-    return {term: link for term, link in pairs}
 
 
 _HEADING = re.compile(r"^#{1,6} (?P<text>.+?)(?: \{#(?P<id>[\w-]+)\})?$")

@@ -4,11 +4,11 @@
 // This is the book's own: on file:// a "worker" runs the worker script in a
 // hidden iframe and passes the messages; on a served site nothing changes.
 // (The name holds "iframe-worker", which tells the offline plugin a shim is here.)
+// The theme only posts to its worker and listens for its "message" events.
 if (location.protocol === "file:") {
   window.Worker = class {
     constructor(url) {
-      this.onmessage = this.onerror = null;
-      this.listeners = { message: [], error: [] };
+      this.listeners = { message: [] };
       this.pending = [];
       this.frame = document.createElement("iframe");
       this.frame.hidden = true;
@@ -16,14 +16,13 @@ if (location.protocol === "file:") {
       this.frame.addEventListener("load", () => {
         const scope = this.frame.contentWindow;
         // What the worker script posts arrives at the page as a message event.
-        scope.postMessage = (data) => this.emit("message", { data });
+        scope.postMessage = (data) => this.listeners.message.forEach((l) => l.call(this, { data }));
         const script = scope.document.createElement("script");
         script.src = new URL(url, location.href).href;
         script.onload = () => {
           this.ready = true;
           for (const data of this.pending.splice(0)) this.deliver(data);
         };
-        script.onerror = (event) => this.emit("error", event);
         scope.document.head.append(script);
       });
       document.body.append(this.frame);
@@ -39,22 +38,12 @@ if (location.protocol === "file:") {
       else this.pending.push(data);
     }
 
-    emit(type, event) {
-      const handler = type === "message" ? this.onmessage : this.onerror;
-      if (handler) handler.call(this, event);
-      for (const listener of this.listeners[type]) listener.call(this, event);
-    }
-
     addEventListener(type, listener) {
       (this.listeners[type] ||= []).push(listener);
     }
 
     removeEventListener(type, listener) {
       this.listeners[type] = (this.listeners[type] || []).filter((l) => l !== listener);
-    }
-
-    terminate() {
-      this.frame.remove();
     }
   };
 }

@@ -1,17 +1,9 @@
 // What a reader does on a page, without the theme's script bundle: mounted on
 // load, its components read the layout of the whole page and restyle it, work
-// that most visits never use. Each handler here waits for the reader to act:
-//   - search: the theme's bundle loads when the reader first reaches for it
-//     (a click or tap on the box, the "/", "s" or "f" keys, an address with
-//     ?q=) and runs search as usual; terms in ?h= (where a search result
-//     leads) are marked here;
-//   - copy buttons (rendered with each block by book_build/code.py):
-//     a block's data-copy holds its whole program;
-//   - glossary tooltips on the terms in the text;
-//   - linked tabs: choosing NumPy in one tab set chooses it in all of them;
-//   - the table of contents marks the section being read; the back-to-top
-//     button shows while scrolling up;
-//   - "n" and "p" go to the next and previous page.
+// that most visits never use. Each section below handles one thing a reader
+// does (search, which loads the bundle; marked search terms; keys; copy
+// buttons; glossary tooltips; linked tabs; the contents and back to top; the
+// phone's drawer) and waits for the reader to do it.
 // The light/dark toggle runs from overrides/main.html, before the first paint.
 //
 // What this file and overrides/ rely on of the theme that the theme does not
@@ -76,9 +68,7 @@
     if (query) query.focus();
     loadTheme();
   }
-  document.addEventListener("focusin", (event) => {
-    if (event.target === query) loadTheme();
-  });
+  if (query) query.addEventListener("focus", loadTheme);
   if (toggle) toggle.addEventListener("change", () => toggle.checked && openSearch());
   const params = new URLSearchParams(location.search);
   if (params.has("q")) loadTheme();
@@ -139,9 +129,6 @@
     clearTimeout(dialogTimer);
     dialogTimer = setTimeout(() => dialog.classList.remove("md-dialog--active"), 2000);
   }
-  // The clipboard is there on https, localhost and file://, not on plain http elsewhere.
-  const copyText = (text) =>
-    navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject(new Error("no clipboard"));
   document.addEventListener("click", (event) => {
     const button = event.target.closest(".md-code__button[data-md-type=copy]");
     if (!button) return;
@@ -150,7 +137,8 @@
     const text = holder
       ? holder.dataset.copy
       : button.closest("pre").querySelector("code").textContent;
-    copyText(text.trimEnd()).then(
+    // The clipboard is there on https, localhost and file://, not on plain http elsewhere.
+    (navigator.clipboard?.writeText(text.trimEnd()) ?? Promise.reject()).then(
       () => tell("Copied to clipboard"),
       () => tell("Copying failed: select the text instead"),
     );
@@ -271,13 +259,8 @@
       active = current;
     }
   }
-  addEventListener(
-    "scroll",
-    () => {
-      if (!frame) frame = requestAnimationFrame(onScroll);
-    },
-    { passive: true },
-  );
+  // onScroll sets frame back to 0; a frame's id is never 0.
+  addEventListener("scroll", () => (frame ||= requestAnimationFrame(onScroll)), { passive: true });
 
   // On a phone the contents are a drawer: a tap on an entry closes it.
   document.addEventListener("click", (event) => {
