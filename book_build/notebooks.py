@@ -43,9 +43,10 @@ _CONTAINER = re.compile(
 _MARKER = re.compile(r"^\s*<!--\s*pytest")
 _ABBREVIATION = re.compile(r"^\*\[.+\]:")
 _LINK = re.compile(r"(!?\[[^\]]*\]\()(?!https?://|#|mailto:)([^)\s]+)(\))")
-# Inline math keeps what follows it on its line, as on the other pages.
+# Inline math keeps the bracket before it and what follows it on its line, as
+# mathml.render_tree keeps them on the other pages.
 _DOLLARS = re.compile(
-    r"\$\$(?P<display>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$"
+    r"\$\$(?P<display>.+?)\$\$|(?P<opening>[(\[]?)(?<![\\$])\$(?P<inline>[^$\n]+?)\$"
     rf"(?P<after>{mathml.TRAILING.pattern})?",
     re.S,
 )
@@ -212,8 +213,9 @@ def render_math(cell: Tag) -> None:
             math = mathml.latex_to_mathml(match["display" if display else "inline"], display)
             if display:
                 math = f'<div class="math-display">{math}</div>'
-            elif match["after"]:
-                math = f'<span class="math-nowrap">{math}{html_lib.escape(match["after"])}</span>'
+            elif match["opening"] or match["after"]:
+                opening, after = (html_lib.escape(match[k] or "") for k in ("opening", "after"))
+                math = f'<span class="math-nowrap">{opening}{math}{after}</span>'
             pieces += [html_lib.escape(text[end : match.start()], quote=False), math]
             end = match.end()
         pieces.append(html_lib.escape(text[end:], quote=False))

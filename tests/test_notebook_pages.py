@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 
 from book_build import notebooks as notebook_html
 from book_build.code import COPY_BUTTON
@@ -109,3 +110,11 @@ def test_built_lab_page_is_light_and_in_the_themes_markup(built_site):
     assert images and all((built_site.site / src).stat().st_size > 10_000 for src in images)
     for target in re.findall(r'href="([a-z-]+\.html)', article):
         assert (built_site.site / target).is_file(), target
+
+
+def test_a_bracket_before_inline_math_and_punctuation_after_it_stay_on_its_line():
+    soup = BeautifulSoup("<p>At ($i_1$, $i_2$): done.</p>", "html.parser")
+    notebook_html.render_math(soup)
+    spans = soup.select("span.math-nowrap")
+    assert [span.get_text() for span in spans] == ["(i1,", "i2):"]
+    assert str(soup).startswith('<p>At <span class="math-nowrap">(<math')
